@@ -42,7 +42,8 @@ build_official_language_host() {
   info="$(go mod download -json "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION")"
   hash="$(printf '%s' "$info" | sed -n 's/.*"Hash": "\([0-9a-f]*\)".*/\1/p' | head -n1)"
   if [ -z "$hash" ]; then
-    log "official language host: the proxy gives no commit hash for sdk/v3@v$PULUMI_VERSION"
+    log "official language host: the proxy gives no commit hash for sdk/v3@v$PULUMI_VERSION; asking it for the host module:"
+    go list -m -json "github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3@latest" 2>&1 | tail -n 2 >&2 || true
     return 1
   fi
   stamp="$(printf '%s' "$info" | sed -n 's/.*"Time": "\([^"]*\)".*/\1/p' | head -n1 | tr -d ':TZ-')"

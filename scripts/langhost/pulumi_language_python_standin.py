@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from concurrent import futures
@@ -105,6 +106,9 @@ def main() -> None:
     language_pb2_grpc.add_LanguageRuntimeServicer_to_server(StandInLanguageHost(), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
+    # The engine stops plugins with SIGINT when it is done: that is a normal exit, not an error.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: server.stop(grace=1))
     # The engine reads the port from the first line of stdout.
     print(port, flush=True)
     server.wait_for_termination()

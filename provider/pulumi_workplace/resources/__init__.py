@@ -1,0 +1,1 @@
+"""Pulumi resources: the `User` dynamic resource and the `Provisioning` component."""

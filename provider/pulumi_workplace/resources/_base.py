@@ -1,0 +1,26 @@
+"""The base class of this package's dynamic resources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import Resource, ResourceProvider
+
+from pulumi_workplace.resources._sdk_workarounds import restore_pickler
+
+
+class WorkplaceDynamicResource(Resource):
+    """A dynamic resource whose registration does not degrade with the number of resources."""
+
+    def __init__(
+        self,
+        provider: ResourceProvider,
+        name: str,
+        props: dict[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        try:
+            super().__init__(provider, name, props, opts)
+        finally:
+            restore_pickler()

@@ -1,0 +1,30 @@
+"""Shared fixtures: the Pulumi CLI and throw-away Pulumi projects."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pulumi_harness import PulumiProject, find_pulumi
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # `make test` sets PULUMI_WORKPLACE_REQUIRE_CLI so a missing CLI fails instead of skipping.
+    if find_pulumi() or os.environ.get("PULUMI_WORKPLACE_REQUIRE_CLI") == "1":
+        return
+    skip = pytest.mark.skip(reason="pulumi CLI not installed (run `make setup`)")
+    for item in items:
+        if "cli" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def pulumi_project(tmp_path: Path) -> Callable[..., PulumiProject]:
+    """Factory: `pulumi_project(program_source, env={...})` -> an initialised project + stack."""
+
+    def make(program: str, **kwargs: object) -> PulumiProject:
+        return PulumiProject.create(tmp_path, program, **kwargs)  # type: ignore[arg-type]
+
+    return make
