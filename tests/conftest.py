@@ -28,3 +28,29 @@ def pulumi_project(tmp_path: Path) -> Callable[..., PulumiProject]:
         return PulumiProject.create(tmp_path, program, **kwargs)  # type: ignore[arg-type]
 
     return make
+
+
+TOKEN = "e2e-token-3c1f0d9a7b"
+
+
+@pytest.fixture
+def emulator(tmp_path: Path):
+    """A Workplace emulator on a free loopback port, persisting under tmp_path."""
+    from pulumi_workplace.emulator import EmulatorConfig, EmulatorServer
+
+    config = EmulatorConfig(token=TOKEN, data_file=str(tmp_path / "workplace.jsonl"))
+    with EmulatorServer(config, port=0) as server:
+        yield server
+
+
+@pytest.fixture
+def workplace_project(pulumi_project, emulator):
+    """Factory: a Pulumi project whose stack config points at the emulator (token as a secret)."""
+
+    def make(program: str, **kwargs: object) -> PulumiProject:
+        project = pulumi_project(program, **kwargs)
+        project.config_set("workplace:tenantUrl", emulator.url)
+        project.config_set("workplace:token", TOKEN, secret=True)
+        return project
+
+    return make

@@ -1,0 +1,286 @@
+"""User storage with the Workplace rules: numeric ids, manager references, invitations, claims."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import re
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from scim2_models import (
+    Error,
+    InvalidValueException,
+    NotFoundException,
+    Resource,
+    ResourceType,
+    ScimFilter,
+    SCIMException,
+)
+from scim2_server.memory import InMemoryStorage
+
+from pulumi_workplace.emulator.config import EmulatorConfig
+from pulumi_workplace.emulator.journal import Journal, JournalState
+from pulumi_workplace.emulator.schema import AccountStatusDetails, EnterpriseUser, WorkplaceUser
+
+FIRST_ID = 100_000_000_000_001
+"""Workplace ids are 15-digit numbers; the emulator hands them out from here."""
+
+_VERSION = re.compile(r'^W/"(\d+)"$')
+
+
+def _epoch() -> int:
+    return int(time.time())
+
+
+class UserStore(InMemoryStorage):
+    """In-memory users indexed by scim2-server, written through to an optional journal.
+
+    Every public method runs under the storage lock, and a write returns only once the journal
+    holds it, so an acknowledged write survives a crash.
+    """
+
+    def __init__(
+        self,
+        config: EmulatorConfig,
+        resource_type: ResourceType,
+        *,
+        journal: Journal | None = None,
+        on_invitation: Callable[[], None] = lambda: None,
+    ) -> None:
+        super().__init__()
+        self._config = config
+        self._resource_type = resource_type
+        self._journal = journal
+        self._on_invitation = on_invitation
+        self._next_id = FIRST_ID
+        # id -> monotonic time from which searches may return the user (visibility delay).
+        self._hidden_until: dict[str, float] = {}
+
+    # -- Persistence ----------------------------------------------------
+
+    def load(self, state: JournalState) -> None:
+        """Replace the users with those of a replayed journal."""
+        with self.lock:
+            users = [WorkplaceUser.model_validate(user) for user in state.users.values()]
+            self.resources = users
+            self._next_id = max(FIRST_ID, state.next_id)
+            # ETags come from a counter: resume above every stored version so none repeats.
+            versions = [self._version_number(user) for user in users]
+            self.versions = itertools.count(max(versions, default=0) + 1)
+            self._hidden_until.clear()
+
+    def snapshot(self) -> JournalState:
+        """Return the users and the id counter, as a journal compaction writes them."""
+        with self.lock:
+            return JournalState(users={user["id"]: user for user in self.users()}, next_id=self._next_id)
+
+    @staticmethod
+    def _version_number(user: Resource[Any]) -> int:
+        version = user.meta.version if user.meta else None
+        match = _VERSION.match(version or "")
+        return int(match.group(1)) if match else 0
+
+    def users(self) -> list[dict[str, Any]]:
+        """Return every stored user as JSON, in id order."""
+        with self.lock:
+            resources = sorted(self.resources, key=lambda user: (len(user.id or ""), user.id or ""))
+            return [user.model_dump() for user in resources]
+
+    def count(self) -> int:
+        """Return the number of stored users."""
+        with self.lock:
+            return len(self._resources.get(self._resource_type.name, {}))
+
+    # -- ScimStorage ----------------------------------------------------
+
+    def generate_id(self, resource_type: ResourceType, resource: Resource[Any]) -> str:
+        """Return the next numeric id; ids are never reused, even after a deletion."""
+        user_id = str(self._next_id)
+        self._next_id += 1
+        return user_id
+
+    def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
+        with self.lock:
+            self._check_manager(resource_type, resource, previous=None)
+            invited = self._start_account_status(resource)
+            created = super().create(resource_type, resource)
+            self._persist(created, undo=lambda: self._remove_id(resource_type, created))
+            if self._config.visibility_delay_ms:
+                delay = self._config.visibility_delay_ms / 1000
+                self._hidden_until[str(created.id)] = time.monotonic() + delay
+            if invited:
+                self._on_invitation()
+            return created
+
+    def update(
+        self,
+        resource_type: ResourceType,
+        resource: Resource[Any],
+        *,
+        expected_version: str | None = None,
+    ) -> Resource[Any]:
+        with self.lock:
+            stored = self._stored(resource_type, resource.id)
+            self._check_manager(resource_type, resource, previous=stored)
+            invited = self._carry_account_status(stored, resource)
+            updated = super().update(resource_type, resource, expected_version=expected_version)
+            self._persist(updated, undo=lambda: self._store(stored, self._values_of(stored)))
+            if invited:
+                self._on_invitation()
+            return updated
+
+    def delete(
+        self,
+        resource_type: ResourceType,
+        resource_id: str,
+        *,
+        expected_version: str | None = None,
+    ) -> None:
+        with self.lock:
+            stored = self._stored(resource_type, resource_id)
+            status = stored[AccountStatusDetails]
+            if status is not None and status.claimed:
+                raise SCIMException.from_error(
+                    Error(
+                        status=self._config.delete_claimed_status,
+                        detail=f"User {resource_id} has claimed the account; claimed accounts "
+                        "cannot be deleted, they must be deactivated (active=false) instead",
+                    )
+                )
+            super().delete(resource_type, resource_id, expected_version=expected_version)
+            if self._journal is not None:
+                try:
+                    self._journal.delete(resource_id)
+                except OSError:
+                    self._store(stored, self._values_of(stored))
+                    raise
+            self._hidden_until.pop(resource_id, None)
+
+    def _candidates(
+        self, names: list[str | None], scim_filter: ScimFilter[Any] | None
+    ) -> list[Resource[Any]]:
+        """Leave out the users still inside their visibility delay.
+
+        Filtering here, before scim2-server counts and pages, keeps totalResults consistent.
+        """
+        candidates: list[Resource[Any]] = super()._candidates(names, scim_filter)
+        if not self._hidden_until:
+            return candidates
+        now = time.monotonic()
+        for user_id, until in list(self._hidden_until.items()):
+            if until <= now:
+                del self._hidden_until[user_id]
+        return [user for user in candidates if user.id not in self._hidden_until]
+
+    # -- Administration -------------------------------------------------
+
+    def mark_claimed(self, user_id: str) -> dict[str, Any]:
+        """Mark an account claimed, as when its owner accepts the invitation; return the user.
+
+        :raises NotFoundException: when no user has this id.
+        """
+        with self.lock:
+            stored = self._stored(self._resource_type, user_id)
+            user = stored.model_copy(deep=True)
+            status = user[AccountStatusDetails] or AccountStatusDetails()
+            if not status.claimed:
+                status = status.model_copy(update={"claimed": True, "claim_date": _epoch()})
+                user[AccountStatusDetails] = status
+                user = super().update(self._resource_type, user)
+                self._persist(user, undo=lambda: self._store(stored, self._values_of(stored)))
+            dumped: dict[str, Any] = user.model_dump()
+            return dumped
+
+    def get_user(self, user_id: str) -> dict[str, Any] | None:
+        """Return a stored user as JSON, or None."""
+        with self.lock:
+            try:
+                stored = self._stored(self._resource_type, user_id)
+            except NotFoundException:
+                return None
+            dumped: dict[str, Any] = stored.model_dump()
+            return dumped
+
+    # -- Workplace rules ------------------------------------------------
+
+    def _persist(self, user: Resource[Any], undo: Callable[[], None]) -> None:
+        """Write a user to the journal; undo the in-memory change when that fails."""
+        if self._journal is None:
+            return
+        try:
+            self._journal.put(user.model_dump())
+        except OSError:
+            undo()
+            raise
+
+    def _remove_id(self, resource_type: ResourceType, user: Resource[Any]) -> None:
+        self._remove((resource_type.name, str(user.id)))
+
+    def _check_manager(
+        self, resource_type: ResourceType, user: Resource[Any], previous: Resource[Any] | None
+    ) -> None:
+        """Refuse a manager reference that is not an existing user id, or not in the allowed shape."""
+        extension = user[EnterpriseUser]
+        manager = extension.manager if extension is not None else None
+        if manager is None:
+            return
+        before = previous[EnterpriseUser] if previous is not None else None
+        if before is not None and before.manager == manager:
+            return  # unchanged: a manager deleted since must not block other updates
+        shape = self._config.manager_shape
+        if shape == "managerId" and manager.value is not None:
+            raise InvalidValueException(detail="manager.value is not accepted; send manager.managerId")
+        if shape == "value" and manager.manager_id is not None:
+            raise InvalidValueException(detail="manager.managerId is not accepted; send manager.value")
+        ids = {ref for ref in (manager.manager_id, manager.value) if ref is not None}
+        if len(ids) > 1:
+            raise InvalidValueException(detail="manager.managerId and manager.value name different users")
+        users = self._resources.get(resource_type.name, {})
+        for manager_id in ids:
+            if manager_id not in users:
+                raise InvalidValueException(
+                    detail=f"manager {manager_id!r} is not the id of an existing user"
+                )
+
+    def _start_account_status(self, user: Resource[Any]) -> bool:
+        """Fill the server-managed account status of a new user; return whether it is invited."""
+        requested = user[AccountStatusDetails]
+        invited = True if requested is None or requested.invited is None else requested.invited
+        has_email = bool(getattr(user, "emails", None))
+        user[AccountStatusDetails] = AccountStatusDetails(
+            invited=invited,
+            invite_date=_epoch() if invited else None,
+            claimed=False,
+            claim_link=f"https://work.workplace.com/invite/{secrets.token_urlsafe(12)}",
+            # Workplace gives access codes to people without an e-mail address.
+            access_code=None if has_email else secrets.token_hex(4),
+        )
+        return invited
+
+    def _carry_account_status(self, stored: Resource[Any], user: Resource[Any]) -> bool:
+        """Keep the server-managed status fields; return whether this update sends an invitation.
+
+        An update that leaves `invited` out keeps the stored value, whatever the PUT semantics:
+        an invitation cannot be taken back by omission.
+        """
+        before = stored[AccountStatusDetails] or AccountStatusDetails()
+        requested = user[AccountStatusDetails]
+        invited = before.invited
+        if requested is not None and requested.invited is not None:
+            invited = requested.invited
+        newly_invited = bool(invited) and not before.invited
+        user[AccountStatusDetails] = before.model_copy(
+            update={
+                "invited": invited,
+                "invite_date": _epoch() if newly_invited else before.invite_date,
+            }
+        )
+        return newly_invited
+
+
+def utc_now() -> datetime.datetime:
+    """Return the current time, timezone-aware."""
+    return datetime.datetime.now(datetime.UTC)

@@ -1,0 +1,112 @@
+"""The provider process's connection to Workplace: one pooled client and a per-run user index.
+
+Pulumi pickles provider instances into state, so nothing here lives on an instance: settings
+(with the token) and the HTTP client are process globals, set up by `configure()` and shared by
+the provider's worker threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from pulumi_workplace.scim import ScimClient, ScimUser
+from pulumi_workplace.settings import ConfigSource, ConnectionSettings, settings_from
+
+_lock = threading.Lock()
+_config: ConfigSource | None = None
+_clients: dict[tuple[object, ...], ScimClient] = {}
+_index: _LiveIndex | None = None
+_verified: BaseException | bool = False
+
+
+def configure(config: ConfigSource) -> None:
+    """Remember the stack config the engine sent (settings are read from it lazily)."""
+    global _config
+    with _lock:
+        _config = config
+
+
+def settings() -> ConnectionSettings:
+    """The current connection settings: stack config, else environment variables."""
+    return settings_from(_config if _config is not None else {})
+
+
+def client() -> ScimClient:
+    """The process's pooled client for the current settings."""
+    current = settings()
+    key = current.cache_key()
+    with _lock:
+        existing = _clients.get(key)
+        if existing is None:
+            existing = ScimClient(
+                current.tenant_url,
+                current.token.get_secret_value(),
+                page_size=current.page_size,
+                timeout=current.request_timeout,
+                retry_deadline=current.retry_deadline,
+                verify_tls=not current.insecure_skip_tls_verify,
+                manager_shape=current.manager_shape,
+            )
+            _clients[key] = existing
+        return existing
+
+
+def verify_once() -> None:
+    """Test the connection once per process; re-raise the first failure on every later call.
+
+    Called as soon as a run plans a change, so a bad token or a missing permission fails the
+    preview with a clear message, while a preview with nothing to do makes no request at all.
+    """
+    global _verified
+    with _lock:
+        outcome = _verified
+    if outcome is True:
+        return
+    if isinstance(outcome, BaseException):
+        raise outcome
+    try:
+        client().test_connection()
+    except Exception as error:
+        with _lock:
+            _verified = error
+        raise
+    with _lock:
+        _verified = True
+
+
+class _LiveIndex:
+    """All users, listed once per process; `pulumi refresh` reads from it instead of N GETs."""
+
+    def __init__(self, lister: Callable[[], list[ScimUser]]) -> None:
+        self._lister = lister
+        self._by_id: dict[str, ScimUser] | None = None
+        self._lock = threading.Lock()
+
+    def get(self, user_id: str) -> ScimUser | None:
+        with self._lock:
+            if self._by_id is None:
+                self._by_id = {u.id: u for u in self._lister() if u.id is not None}
+            return self._by_id.get(user_id)
+
+
+def live_user(user_id: str) -> ScimUser | None:
+    """The stored user with this id, from one paged listing per process (None if not listed)."""
+    global _index
+    with _lock:
+        if _index is None:
+            _index = _LiveIndex(lambda: client().list_users())
+        index = _index
+    return index.get(user_id)
+
+
+def reset() -> None:
+    """Forget clients and the user index (tests)."""
+    global _index, _config, _verified
+    with _lock:
+        _verified = False
+        for existing in _clients.values():
+            existing.close()
+        _clients.clear()
+        _index = None
+        _config = None

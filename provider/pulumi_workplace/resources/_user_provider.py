@@ -1,0 +1,152 @@
+"""The dynamic provider behind `User`: engine calls in, SCIM client calls out.
+
+Properties are flat dicts keyed by catalogue keys (see `pulumi_workplace.attributes`) plus the
+control keys `matchOn`, `deprovision`, `clear` and `createOnly`. Outputs repeat the managed keys
+with the values Workplace stored, so `diff` (state vs desired) shows real drift after a refresh.
+What counts as a change is decided by `pulumi_workplace.scim.compare`, the same code that builds
+the PATCH, so a preview and the request it leads to cannot disagree.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.dynamic import (
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from pulumi_workplace.attributes import BY_KEY
+from pulumi_workplace.resources import _connection
+from pulumi_workplace.resources._user_validation import CONTROL_KEYS, check_user, is_unknown
+from pulumi_workplace.resources._user_wire import observed_values, to_scim_user
+from pulumi_workplace.scim import ClaimedAccountError, NotFoundError, ScimUser
+from pulumi_workplace.scim.compare import changed_paths
+
+_STATUS_KEYS = ("claimed", "adopted", "managed")
+
+
+def _desired_values(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if k in BY_KEY and v is not None}
+
+
+def _managed_keys(props: Mapping[str, Any]) -> list[str]:
+    """Keys this resource manages: the ones it sets and the ones it clears."""
+    return sorted(set(_desired_values(props)) | set(props.get("clear") or []))
+
+
+def _state_values(olds: Mapping[str, Any]) -> dict[str, Any]:
+    """Values in state (what Workplace stored at the last create, update or refresh)."""
+    return {k: v for k, v in olds.items() if k in BY_KEY and v is not None}
+
+
+def _outputs(
+    stored: ScimUser, props: Mapping[str, Any], *, adopted: bool, claimed: bool | None = None
+) -> dict[str, Any]:
+    managed = _managed_keys(props)
+    outs: dict[str, Any] = {k: props.get(k) for k in CONTROL_KEYS}
+    outs.update(observed_values(stored, managed))
+    status = stored.account_status
+    outs["claimed"] = bool(status.claimed) if status and status.claimed is not None else bool(claimed)
+    outs["adopted"] = adopted
+    outs["managed"] = managed
+    return outs
+
+
+def _note(message: str) -> None:
+    # pulumi.log cannot be used inside provider methods; the engine shows the plugin's stderr.
+    print(message, file=sys.stderr, flush=True)
+
+
+class UserProvider(ResourceProvider):
+    """CRUD for one Workplace account. Holds no state: Pulumi pickles it into every resource."""
+
+    serialize_as_secret_always = False
+
+    def configure(self, req: ConfigureRequest) -> None:
+        _connection.configure(req.config)
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs, failures = check_user(news)
+        if not olds and not failures:
+            _connection.verify_once()  # a new account is planned: make sure we can reach it
+        return CheckResult(inputs, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        desired = _desired_values(news)
+        if any(is_unknown(v) for v in desired.values()):
+            _connection.verify_once()
+            return DiffResult(changes=True, replaces=[], stables=[])
+        before = to_scim_user(_state_values(olds))
+        after = to_scim_user(desired, news.get("clear") or [])
+        control_changed = any(
+            olds.get(k) != news.get(k) for k in ("matchOn", "deprovision", "clear")
+        ) or olds.get("managed") != _managed_keys(news)
+        changed = bool(changed_paths(before, after)) or control_changed
+        if changed:
+            _connection.verify_once()
+        # Nothing replaces an account: a new userName is a rename (PATCH), not a new person.
+        return DiffResult(changes=changed, replaces=[], stables=[], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        client = _connection.client()
+        values = {**(props.get("createOnly") or {}), **_desired_values(props)}
+        desired = to_scim_user(values, props.get("clear") or [])
+        match_on = props.get("matchOn") or ["userName"]
+        existing = client.find_by_matching(desired, match_on)
+        if existing is not None and existing.id is not None:
+            # Adopt: `pulumi import` cannot work for dynamic resources, so matching is the way.
+            stored = client.patch_user(existing.id, existing, desired) or existing
+            return CreateResult(id_=existing.id, outs=_outputs(stored, props, adopted=True))
+        created = client.create_user(desired, match_on=match_on)
+        assert created.id is not None, "Workplace returned a user without an id"
+        return CreateResult(id_=created.id, outs=_outputs(created, props, adopted=False))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        client = _connection.client()
+        before = to_scim_user(_state_values(olds))
+        after = to_scim_user(_desired_values(news), news.get("clear") or [])
+        stored = client.patch_user(id_, before, after)
+        if stored is None:
+            # Nothing to send: state already matches; keep what Workplace reported last.
+            stored = to_scim_user({**_state_values(olds), **_desired_values(news)})
+        return UpdateResult(
+            outs=_outputs(
+                stored, news, adopted=bool(olds.get("adopted")), claimed=olds.get("claimed")
+            )
+        )
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        client = _connection.client()
+        live = _connection.live_user(id_) or client.get_user(id_)
+        if live is None:
+            return ReadResult(id_="", outs={})
+        outs = _outputs(live, props, adopted=bool(props.get("adopted")))
+        # Stored inputs follow what Workplace holds, so the next preview names drifted keys.
+        inputs = {k: v for k, v in outs.items() if k in BY_KEY and v is not None}
+        inputs.update({k: props.get(k) for k in CONTROL_KEYS})
+        return ReadResult(id_=id_, outs=outs, inputs=inputs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        mode = props.get("deprovision") or "deactivate"
+        if mode == "retain":
+            return
+        client = _connection.client()
+        label = props.get("userName") or props.get("externalId") or id_
+        try:
+            if mode == "delete":
+                try:
+                    client.delete_user(id_)
+                    return
+                except ClaimedAccountError:
+                    _note(f"{label}: account was claimed, so it is deactivated instead of deleted")
+            client.deactivate_user(id_)
+        except NotFoundError:
+            _note(f"{label}: account {id_} is already gone from Workplace")

@@ -1,0 +1,131 @@
+"""`check` for `User`: validate declared attributes before anything reaches Workplace."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.dynamic import CheckFailure
+
+from pulumi_workplace.attributes import AUTH_METHODS, BY_KEY, MATCHABLE_KEYS
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+"""How the engine passes a value not yet known during a preview."""
+
+DEPROVISION_MODES = ("deactivate", "delete", "retain")
+CONTROL_KEYS = ("matchOn", "deprovision", "clear", "createOnly")
+OUTPUT_ONLY_KEYS = ("claimed", "adopted", "managed")
+
+_MAX_LENGTH = 1024
+_EMAIL = re.compile(r"^[^@\s\"<>()\[\],;:\\]+@[^@\s\"<>()\[\],;:\\]+\.[^@\s\"<>()\[\],;:\\]+$")
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+_EMAIL_KEYS = ("workEmail",)
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, str) and value == UNKNOWN
+
+
+def _check_value(key: str, value: Any) -> str | None:
+    """The problem with one attribute value, or None."""
+    if value is None or is_unknown(value):
+        return None
+    kind = BY_KEY[key].type
+    if kind == "boolean":
+        return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
+    if kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+            return f"must be a whole number (epoch seconds), not {value!r}"
+        return None
+    if not isinstance(value, str):
+        return f"must be a string, not {type(value).__name__}"
+    if len(value) > _MAX_LENGTH:
+        return f"is {len(value)} characters long; the limit is {_MAX_LENGTH}"
+    if _CONTROL_CHARS.search(value):
+        return "contains a control character"
+    if key == "userName" and (not value.strip() or value != value.strip() or " " in value):
+        return f"must be a non-empty sign-in name without spaces, not {value!r}"
+    if key in _EMAIL_KEYS and not _EMAIL.match(value):
+        return f"is not a valid e-mail address: {value!r}"
+    if key == "authMethod" and value.lower() not in AUTH_METHODS:
+        return f"must be one of {', '.join(AUTH_METHODS)}, not {value!r}"
+    return None
+
+
+def check_user(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[CheckFailure]]:
+    """Validated, normalised inputs and the failures found (each naming its property)."""
+    failures: list[CheckFailure] = []
+    inputs = dict(news)
+    for key, value in news.items():
+        if key.startswith("__") or key in CONTROL_KEYS:
+            continue
+        if key in OUTPUT_ONLY_KEYS:
+            inputs.pop(key, None)
+            continue
+        if key not in BY_KEY:
+            failures.append(CheckFailure(key, f"unknown Workplace attribute {key!r}"))
+            continue
+        problem = _check_value(key, value)
+        if problem:
+            failures.append(CheckFailure(key, f"{key} {problem}"))
+        elif isinstance(value, float) and BY_KEY[key].type == "integer":
+            inputs[key] = int(value)
+        elif key == "authMethod" and isinstance(value, str) and not is_unknown(value):
+            inputs[key] = value.lower()
+
+    match_on = news.get("matchOn") or ["userName"]
+    if not is_unknown(match_on):
+        if not isinstance(match_on, list) or not match_on:
+            failures.append(CheckFailure("matchOn", "matchOn must be a non-empty list"))
+        else:
+            for key in match_on:
+                if key not in MATCHABLE_KEYS:
+                    failures.append(
+                        CheckFailure(
+                            "matchOn",
+                            f"cannot match on {key!r}; use one of {', '.join(MATCHABLE_KEYS)}",
+                        )
+                    )
+            if not any(news.get(k) is not None for k in match_on if isinstance(k, str)):
+                failures.append(
+                    CheckFailure(
+                        "matchOn",
+                        f"needs a value for at least one matching attribute ({', '.join(match_on)})",
+                    )
+                )
+        inputs["matchOn"] = match_on
+
+    if news.get("userName") is None and news.get("externalId") is None:
+        failures.append(
+            CheckFailure(
+                "userName",
+                "userName is required (an e-mail-less account needs externalId instead)",
+            )
+        )
+
+    mode = news.get("deprovision") or "deactivate"
+    if not is_unknown(mode) and mode not in DEPROVISION_MODES:
+        failures.append(
+            CheckFailure("deprovision", f"deprovision must be one of {', '.join(DEPROVISION_MODES)}")
+        )
+    inputs["deprovision"] = mode
+
+    clear = news.get("clear") or []
+    if not is_unknown(clear):
+        for key in clear:
+            if key not in BY_KEY or key == "userName":
+                failures.append(CheckFailure("clear", f"cannot clear {key!r}"))
+            elif news.get(key) is not None:
+                failures.append(CheckFailure("clear", f"{key} is both set and listed in clear"))
+    inputs["clear"] = sorted(clear) if isinstance(clear, list) else clear
+
+    create_only = news.get("createOnly") or {}
+    if isinstance(create_only, dict):
+        for key, value in create_only.items():
+            if key not in BY_KEY:
+                failures.append(CheckFailure("createOnly", f"unknown Workplace attribute {key!r}"))
+            elif problem := _check_value(key, value):
+                failures.append(CheckFailure("createOnly", f"createOnly.{key} {problem}"))
+    inputs["createOnly"] = create_only
+    return inputs, failures

@@ -1,0 +1,216 @@
+"""`pulumi_workplace.User` through the real Pulumi CLI against the emulator over loopback HTTP."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from conftest import TOKEN
+
+pytestmark = pytest.mark.cli
+
+TEAM = """
+import pulumi
+from pulumi_workplace import User
+
+boss = User("boss", user_name="Boss@Example.com", display_name="Bea Boss",
+            formatted_name="Bea Boss", work_email="boss@example.com", department="{boss_dept}",
+            title="CEO", active={boss_active})
+worker = User("worker", user_name="worker@example.com", display_name="Wu Worker",
+              formatted_name="Wu Worker", department="Sales", manager_id=boss.id,
+              start_date=1700000000, auth_method="sso")
+pulumi.export("boss_id", boss.id)
+pulumi.export("worker_id", worker.id)
+pulumi.export("worker_adopted", worker.adopted)
+"""
+
+
+def team(boss_dept: str = "Board", boss_active: bool = True) -> str:
+    return TEAM.format(boss_dept=boss_dept, boss_active=boss_active)
+
+
+def by_name(emulator, user_name: str) -> dict:
+    matches = [u for u in emulator.users() if u["userName"].lower() == user_name.lower()]
+    assert len(matches) == 1, f"expected one account for {user_name}, found {len(matches)}"
+    return matches[0]
+
+
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+
+def test_create_noop_update_deactivate_reactivate_destroy(workplace_project, emulator):
+    project = workplace_project(team())
+
+    emulator.reset_stats()
+    preview = project.preview()
+    assert "+ 3 to create" in preview.stdout
+    assert emulator.stats()["writes"] == 0
+
+    project.up()
+    outputs = project.outputs()
+    boss, worker = by_name(emulator, "boss@example.com"), by_name(emulator, "worker@example.com")
+    assert outputs["boss_id"] == boss["id"] and outputs["worker_id"] == worker["id"]
+    manager = worker[ENTERPRISE]["manager"]
+    assert boss["id"] in (manager.get("managerId"), manager.get("value"))
+    assert worker[ENTERPRISE]["department"] == "Sales"
+    assert outputs["worker_adopted"] is False
+    assert emulator.stats()["by_method_kind"].get("POST users") == 2
+
+    # No-op: nothing to send, not even a read.
+    emulator.reset_stats()
+    assert "3 unchanged" in project.preview().stdout
+    project.up("--expect-no-changes")
+    assert emulator.stats()["total"] == 0
+
+    # One attribute: exactly one PATCH to that account.
+    project.write_program(team(boss_dept="Leadership"))
+    emulator.reset_stats()
+    project.up()
+    stats = emulator.stats()
+    assert stats["writes"] == 1 and stats["by_method_kind"].get("PATCH user") == 1
+    assert by_name(emulator, "boss@example.com")[ENTERPRISE]["department"] == "Leadership"
+
+    # active=False deactivates, True reactivates; the account and its id stay.
+    project.write_program(team(boss_dept="Leadership", boss_active=False))
+    project.up()
+    assert by_name(emulator, "boss@example.com")["active"] is False
+    project.write_program(team(boss_dept="Leadership", boss_active=True))
+    project.up()
+    assert by_name(emulator, "boss@example.com")["active"] is True
+    assert by_name(emulator, "boss@example.com")["id"] == boss["id"]
+
+    # Destroy deactivates by default: nobody is deleted.
+    project.destroy()
+    assert len(emulator.users()) == 2
+    assert all(u["active"] is False for u in emulator.users())
+
+
+def test_refresh_reports_drift_and_up_repairs_it(workplace_project, emulator):
+    project = workplace_project(team())
+    project.up()
+    boss = by_name(emulator, "boss@example.com")
+    worker_before = by_name(emulator, "worker@example.com")
+
+    # Someone edits the account in Workplace directly.
+    with httpx.Client(base_url=emulator.url, headers={"Authorization": f"Bearer {TOKEN}",
+                                                       "User-Agent": "test-admin"}) as admin:
+        response = admin.patch(
+            f"Users/{boss['id']}",
+            json={
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "title", "value": "Intern"}],
+            },
+        )
+        assert response.status_code == 200, response.text
+
+    # Without refresh Pulumi does not know; with refresh it plans exactly the repair.
+    assert "3 unchanged" in project.preview().stdout
+    emulator.reset_stats()
+    drift = project.preview("--refresh")
+    assert "~ 1 to update" in drift.stdout
+    assert "title" in drift.stdout
+    # Refresh lists users page by page instead of one GET per account.
+    assert emulator.stats()["by_method_kind"].get("GET user", 0) == 0
+
+    emulator.reset_stats()
+    project.up("--refresh")
+    assert by_name(emulator, "boss@example.com")["title"] == "CEO"
+    stats = emulator.stats()
+    assert stats["writes"] == 1 and stats["by_method_kind"].get("PATCH user") == 1
+    assert by_name(emulator, "worker@example.com") == worker_before
+
+
+def test_account_deleted_in_workplace_is_dropped_by_refresh(workplace_project, emulator):
+    project = workplace_project(team())
+    project.up()
+    boss = by_name(emulator, "boss@example.com")
+    worker = by_name(emulator, "worker@example.com")
+    with httpx.Client(base_url=emulator.url, headers={"Authorization": f"Bearer {TOKEN}",
+                                                       "User-Agent": "test-admin"}) as admin:
+        assert admin.delete(f"Users/{worker['id']}").status_code in (200, 204)
+    result = project.refresh()
+    assert "deleted" in result.stdout
+    ids = {r["id"] for r in project.resources("workplace:User")}
+    assert ids == {boss["id"]}
+    # The next up creates it again.
+    project.up()
+    assert by_name(emulator, "worker@example.com")["id"] != worker["id"]
+
+
+def test_existing_account_is_adopted_not_duplicated(workplace_project, emulator):
+    with httpx.Client(base_url=emulator.url, headers={"Authorization": f"Bearer {TOKEN}",
+                                                       "User-Agent": "test-admin"}) as admin:
+        created = admin.post(
+            "Users",
+            json={
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "WORKER@example.com",
+                "name": {"formatted": "Old Name"},
+                "active": False,
+            },
+        )
+        assert created.status_code == 201, created.text
+        existing_id = created.json()["id"]
+
+    project = workplace_project(team())
+    emulator.reset_stats()
+    project.up()
+    worker = by_name(emulator, "worker@example.com")
+    assert worker["id"] == existing_id
+    assert worker["active"] is True  # reactivated
+    assert worker["name"]["formatted"] == "Wu Worker"
+    assert project.outputs()["worker_adopted"] is True
+    assert emulator.stats()["by_method_kind"].get("POST users") == 1  # only the boss is new
+
+
+DEPROVISION = """
+from pulumi_workplace import User
+
+for mode in ("deactivate", "delete", "retain"):
+    User(mode, user_name=f"{mode}@example.com", formatted_name=mode, deprovision=mode)
+User("claimed", user_name="claimed@example.com", formatted_name="Claimed", deprovision="delete")
+"""
+
+
+def test_destroy_follows_each_deprovision_mode(workplace_project, emulator):
+    project = workplace_project(DEPROVISION)
+    project.up()
+    emulator.mark_claimed(by_name(emulator, "claimed@example.com")["id"])
+
+    result = project.destroy()
+    assert "claimed" in result.stdout + result.stderr
+    remaining = {u["userName"]: u for u in emulator.users()}
+    assert remaining["deactivate@example.com"]["active"] is False
+    assert "delete@example.com" not in remaining
+    assert remaining["retain@example.com"]["active"] is True
+    assert remaining["claimed@example.com"]["active"] is False  # claimed: deactivated instead
+
+
+def test_bad_token_fails_the_preview_clearly(workplace_project, emulator):
+    project = workplace_project(team())
+    project.config_set("workplace:token", "not-the-token", secret=True)
+    result = project.preview(check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "401" in output and "workplace:token" in output
+    assert "not-the-token" not in output
+
+
+def test_invalid_input_is_refused_before_any_request(workplace_project, emulator):
+    project = workplace_project(
+        "from pulumi_workplace import User\n"
+        "User('bad', user_name='has space@example.com', work_email='nope', auth_method='magic')\n"
+    )
+    emulator.reset_stats()
+    result = project.preview(check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "userName" in output and "workEmail" in output and "authMethod" in output
+    assert emulator.stats()["total"] == 0
+
+
+def test_token_never_reaches_state_or_output(workplace_project, emulator):
+    project = workplace_project(team())
+    outputs = [project.preview().stdout, project.up().stdout, project.refresh().stdout]
+    state = project.run("stack", "export", "--show-secrets").stdout
+    assert TOKEN not in state
+    assert all(TOKEN not in text for text in outputs)
