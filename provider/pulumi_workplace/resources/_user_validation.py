@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pulumi.dynamic import CheckFailure
+from pulumi.output import Unknown
 
 from pulumi_workplace.attributes import AUTH_METHODS, BY_KEY, MATCHABLE_KEYS
 
@@ -24,7 +25,8 @@ _EMAIL_KEYS = ("workEmail",)
 
 
 def is_unknown(value: Any) -> bool:
-    return isinstance(value, str) and value == UNKNOWN
+    """True for a value the engine does not know yet (preview of a not-yet-created dependency)."""
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
 
 
 def _check_value(key: str, value: Any) -> str | None:
