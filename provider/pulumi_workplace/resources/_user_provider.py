@@ -9,9 +9,10 @@ the PATCH, so a preview and the request it leads to cannot disagree.
 
 from __future__ import annotations
 
+import functools
 import sys
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from pulumi.dynamic import (
     CheckResult,
@@ -27,8 +28,28 @@ from pulumi_workplace.attributes import BY_KEY
 from pulumi_workplace.resources import _connection
 from pulumi_workplace.resources._user_validation import CONTROL_KEYS, check_user, is_unknown
 from pulumi_workplace.resources._user_wire import observed_values, to_scim_user
-from pulumi_workplace.scim import ClaimedAccountError, NotFoundError, ScimUser
+from pulumi_workplace.scim import ClaimedAccountError, NotFoundError, ScimError, ScimUser
 from pulumi_workplace.scim.compare import changed_paths
+from pulumi_workplace.settings import SettingsError
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class WorkplaceError(Exception):
+    """A failure talking to Workplace, as one actionable line (never the token)."""
+
+
+def _clean_errors(method: _F) -> _F:
+    """Turn client and settings errors into one-line messages without a chained traceback."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except (ScimError, SettingsError) as error:
+            raise WorkplaceError(str(error)) from None
+
+    return wrapper  # type: ignore[return-value]
 
 _STATUS_KEYS = ("claimed", "adopted", "managed")
 
@@ -73,12 +94,14 @@ class UserProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         _connection.configure(req.config)
 
+    @_clean_errors
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, failures = check_user(news)
         if not olds and not failures:
             _connection.verify_once()  # a new account is planned: make sure we can reach it
         return CheckResult(inputs, failures)
 
+    @_clean_errors
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         desired = _desired_values(news)
         if any(is_unknown(v) for v in desired.values()):
@@ -95,6 +118,7 @@ class UserProvider(ResourceProvider):
         # Nothing replaces an account: a new userName is a rename (PATCH), not a new person.
         return DiffResult(changes=changed, replaces=[], stables=[], delete_before_replace=False)
 
+    @_clean_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = _connection.client()
         values = {**(props.get("createOnly") or {}), **_desired_values(props)}
@@ -105,10 +129,14 @@ class UserProvider(ResourceProvider):
             # Adopt: `pulumi import` cannot work for dynamic resources, so matching is the way.
             stored = client.patch_user(existing.id, existing, desired) or existing
             return CreateResult(id_=existing.id, outs=_outputs(stored, props, adopted=True))
-        created = client.create_user(desired, match_on=match_on)
+        result = client.create_user_detailed(desired, match_on=match_on)
+        created = result.user
         assert created.id is not None, "Workplace returned a user without an id"
-        return CreateResult(id_=created.id, outs=_outputs(created, props, adopted=False))
+        # "recovered" = our own POST whose answer was lost; "conflict" = someone else's account.
+        adopted = result.reason == "conflict"
+        return CreateResult(id_=created.id, outs=_outputs(created, props, adopted=adopted))
 
+    @_clean_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         client = _connection.client()
         before = to_scim_user(_state_values(olds))
@@ -123,6 +151,7 @@ class UserProvider(ResourceProvider):
             )
         )
 
+    @_clean_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = _connection.client()
         live = _connection.live_user(id_) or client.get_user(id_)
@@ -134,6 +163,7 @@ class UserProvider(ResourceProvider):
         inputs.update({k: props.get(k) for k in CONTROL_KEYS})
         return ReadResult(id_=id_, outs=outs, inputs=inputs)
 
+    @_clean_errors
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         mode = props.get("deprovision") or "deactivate"
         if mode == "retain":

@@ -54,9 +54,17 @@ def clear_paths(keys: Iterable[str]) -> frozenset[str]:
     return frozenset(paths)
 
 
+def _typed(key: str, value: Any) -> Any:
+    # The engine carries every number as a float; integer attributes go on the wire as ints.
+    if BY_KEY[key].type == "integer" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def to_scim_user(values: Mapping[str, Any], clear: Iterable[str] = ()) -> ScimUser:
     """Build the desired `ScimUser` from catalogue-keyed values; `clear` lists keys to empty."""
     cleared = set(clear)
+    values = {k: _typed(k, v) for k, v in values.items() if k in BY_KEY}
     user = ScimUser()
     for key, path in _SIMPLE_PATHS.items():
         if values.get(key) is not None:

@@ -101,7 +101,7 @@ class RetryPolicy:
         Keeping half fixed avoids near-zero waits; jittering the other half spreads out
         callers that failed together.
         """
-        ceiling = min(self.backoff_max, self.backoff_initial * 2 ** max(0, attempt_number - 1))
+        ceiling = min(self.backoff_max, self.backoff_initial * 2.0 ** max(0, attempt_number - 1))
         return ceiling / 2 + _JITTER.uniform(0, ceiling / 2)
 
     def _wait(self, state: tenacity.RetryCallState) -> float:

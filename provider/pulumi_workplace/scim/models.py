@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.alias_generators import to_camel
+from pydantic.fields import FieldInfo
 
 __all__ = [
     "ACCOUNT_STATUS_URN",
@@ -62,9 +63,7 @@ __all__ = [
 CORE_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 START_TERM_DATES_URN = "urn:ietf:params:scim:schemas:extension:facebook:starttermdates:2.0:User"
-ACCOUNT_STATUS_URN = (
-    "urn:ietf:params:scim:schemas:extension:facebook:accountstatusdetails:2.0:User"
-)
+ACCOUNT_STATUS_URN = "urn:ietf:params:scim:schemas:extension:facebook:accountstatusdetails:2.0:User"
 AUTH_METHOD_URN = "urn:ietf:params:scim:schemas:extension:facebook:authmethod:2.0:User"
 # No 2.0 frontline URN is known; the 1.0 one is what Meta documents.
 FRONTLINE_URN = "urn:scim:schemas:extension:facebook:frontline:1.0"
@@ -140,6 +139,17 @@ ScimId = Annotated[str, BeforeValidator(_to_id)]
 """A resource id; reads JSON numbers too."""
 
 
+def _wire_name(name: str, field: FieldInfo) -> str:
+    """The attribute name a field has on the wire."""
+    return field.serialization_alias or field.alias or name
+
+
+def _extension(urn: str) -> Any:
+    # validation/serialization aliases rather than `alias`: type checkers then keep the
+    # Python field name as the constructor keyword.
+    return Field(default=None, validation_alias=urn, serialization_alias=urn)
+
+
 def _lower_str(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
 
@@ -162,7 +172,7 @@ class ScimObject(BaseModel):
     @classmethod
     def _key_map(cls) -> dict[str, str]:
         keys = {
-            (field.alias or name).lower(): field.alias or name
+            _wire_name(name, field).lower(): _wire_name(name, field)
             for name, field in cls.model_fields.items()
         }
         keys.update(cls._synonyms)
@@ -254,7 +264,7 @@ class GroupRef(ScimObject):
     """A read-only `groups` entry (Workplace People Sets)."""
 
     value: ScimId | None = None
-    ref: str | None = Field(default=None, alias="$ref")
+    ref: str | None = Field(default=None, validation_alias="$ref", serialization_alias="$ref")
     display: str | None = None
     type: str | None = None
 
@@ -279,7 +289,7 @@ class Manager(ScimObject):
 
     value: ScimId | None = None
     display_name: str | None = None
-    ref: str | None = Field(default=None, alias="$ref")
+    ref: str | None = Field(default=None, validation_alias="$ref", serialization_alias="$ref")
 
     @model_validator(mode="before")
     @classmethod
@@ -347,7 +357,9 @@ class Frontline(ScimObject):
 
     _synonyms: ClassVar[dict[str, str]] = {"isfrontline": "is_frontline"}
 
-    is_frontline: bool | None = Field(default=None, alias="is_frontline")
+    is_frontline: bool | None = Field(
+        default=None, validation_alias="is_frontline", serialization_alias="is_frontline"
+    )
 
 
 # SCIM attribute path -> chain of model field names. The single list of attributes that
@@ -445,7 +457,7 @@ class ScimUser(ScimObject):
     display_name: str | None = None
     nick_name: str | None = None
     title: str | None = None
-    profile_url: str | None = Field(default=None, alias="profileUrl")
+    profile_url: str | None = None
     user_type: str | None = None
     preferred_language: str | None = None
     locale: str | None = None
@@ -457,11 +469,11 @@ class ScimUser(ScimObject):
     photos: list[Photo] | None = None
     groups: list[GroupRef] | None = None
     meta: Meta | None = None
-    enterprise: EnterpriseUser | None = Field(default=None, alias=ENTERPRISE_URN)
-    start_term_dates: StartTermDates | None = Field(default=None, alias=START_TERM_DATES_URN)
-    account_status: AccountStatusDetails | None = Field(default=None, alias=ACCOUNT_STATUS_URN)
-    auth_method: AuthMethod | None = Field(default=None, alias=AUTH_METHOD_URN)
-    frontline: Frontline | None = Field(default=None, alias=FRONTLINE_URN)
+    enterprise: EnterpriseUser | None = _extension(ENTERPRISE_URN)
+    start_term_dates: StartTermDates | None = _extension(START_TERM_DATES_URN)
+    account_status: AccountStatusDetails | None = _extension(ACCOUNT_STATUS_URN)
+    auth_method: AuthMethod | None = _extension(AUTH_METHOD_URN)
+    frontline: Frontline | None = _extension(FRONTLINE_URN)
     extra_attributes: dict[str, Any] = Field(default_factory=dict, exclude=True)
     clear: frozenset[str] = Field(default_factory=frozenset, exclude=True)
 
@@ -507,7 +519,7 @@ class ScimUser(ScimObject):
         raw = {k: v for k, v in data.items() if not (isinstance(k, str) and k.lower() == "schemas")}
         canonical = cls._prepare(cls._canonical_keys(raw))
         wire_names = {
-            field.alias or name
+            _wire_name(name, field)
             for name, field in cls.model_fields.items()
             if name not in _LOCAL_FIELDS
         }
@@ -527,7 +539,9 @@ class ScimUser(ScimObject):
     def with_path(self, path: str, value: Any) -> ScimUser:
         """A copy with the attribute at `path` set to `value` (None unsets it)."""
         chain = _PATHS[canonical_path(path)]
-        return self._set_chain(self, chain, value)
+        updated = self._set_chain(self, chain, value)
+        assert isinstance(updated, ScimUser)
+        return updated
 
     @classmethod
     def _set_chain(cls, model: Any, chain: tuple[str, ...], value: Any) -> Any:
@@ -553,10 +567,8 @@ class ScimUser(ScimObject):
         """
         schemas = [CORE_URN]
         body: dict[str, Any] = {"schemas": schemas}
-        exclude = _READ_ONLY_FIELDS | _LOCAL_FIELDS | set(_EXTENSION_FIELDS)
-        body.update(
-            self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude=exclude)
-        )
+        exclude = set(_READ_ONLY_FIELDS | _LOCAL_FIELDS | set(_EXTENSION_FIELDS))
+        body.update(self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude=exclude))
         for field_name, urn in _EXTENSION_FIELDS.items():
             extension = getattr(self, field_name)
             if extension is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from pulumi_workplace.scim.compare import changed_paths, normalise
 from pulumi_workplace.scim.models import (
@@ -50,12 +50,24 @@ class PatchOp(BaseModel):
     model_config = ConfigDict(validate_by_name=True, validate_by_alias=True, extra="forbid")
 
     schemas: list[str] = Field(default_factory=lambda: [PATCH_OP_URN])
-    operations: list[PatchOperation] = Field(alias="Operations", min_length=1)
+    operations: list[PatchOperation] = Field(
+        min_length=1,
+        validation_alias=AliasChoices("Operations", "operations"),
+        serialization_alias="Operations",
+    )
 
     @property
     def replace_only(self) -> bool:
-        """True when every operation is a `replace`, which makes the request idempotent."""
+        """True when every operation is a `replace`."""
         return all(operation.op == "replace" for operation in self.operations)
+
+    @property
+    def idempotent(self) -> bool:
+        """True when sending the request twice leaves the same state as sending it once.
+
+        `replace` and `remove` are; `add` appends to multi-valued attributes and is not.
+        """
+        return all(operation.op != "add" for operation in self.operations)
 
     @property
     def paths(self) -> list[str]:

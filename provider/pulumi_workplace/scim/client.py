@@ -1,0 +1,943 @@
+"""`ScimClient`: the Workplace SCIM 2.0 `/Users` API over one pooled httpx client."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Literal, NoReturn, Self
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from pulumi_workplace._version import __version__
+from pulumi_workplace.scim._retry import (
+    IDEMPOTENT_RETRYABLE_STATUSES,
+    RETRYABLE_STATUSES,
+    RetryableOutcome,
+    RetryPolicy,
+    parse_retry_after,
+)
+from pulumi_workplace.scim.errors import (
+    BadRequestError,
+    ClaimedAccountError,
+    ClientRequestError,
+    ConflictError,
+    DuplicateTargetError,
+    InsecureTransportError,
+    NotFoundError,
+    PermissionDeniedError,
+    ScimConnectionError,
+    ScimError,
+    ServerError,
+    TLSError,
+    UnexpectedResponseError,
+    error_from_response,
+    redact,
+)
+from pulumi_workplace.scim.filters import eq_filter
+from pulumi_workplace.scim.models import (
+    ManagerShape,
+    ScimUser,
+    canonical_path,
+)
+from pulumi_workplace.scim.patch import PatchOp, PatchOperation, build_patch, merged_user
+
+__all__ = ["ConnectionReport", "CreateResult", "ScimClient"]
+
+_LOG = logging.getLogger("pulumi_workplace.scim")
+
+_ACCEPT = "application/scim+json, application/json"
+_HOMEPAGE = "https://github.com/pulumi-workplace"
+# Sized for about 8 concurrent callers (Pulumi's default parallelism) plus headroom.
+_LIMITS = httpx.Limits(max_connections=16, max_keepalive_connections=8, keepalive_expiry=30.0)
+_CONNECT_TIMEOUT = 10.0
+
+# Transport failures before the request left: safe to repeat for any method.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Transport failures after the request may have reached the server.
+_MAYBE_SENT = (
+    httpx.ReadError,
+    httpx.ReadTimeout,
+    httpx.WriteError,
+    httpx.WriteTimeout,
+    httpx.RemoteProtocolError,
+)
+_TLS_MARKERS = ("CERTIFICATE_VERIFY_FAILED", "WRONG_VERSION_NUMBER", "[SSL", "SSLError", "TLS")
+# Answers meaning "this server has no such endpoint or method".
+_UNSUPPORTED_STATUSES = frozenset({404, 405, 501})
+
+
+class ConnectionReport(BaseModel):
+    """Result of `ScimClient.test_connection`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    base_url: str
+    authenticated: bool = True
+    can_read_users: bool
+    total_users: int | None = None
+    supports_patch: bool | None = None
+    """From ServiceProviderConfig when the server offers one, else None (unknown)."""
+    discovery_available: bool
+    elapsed_ms: float
+
+
+class CreateResult(BaseModel):
+    """Outcome of `ScimClient.create_user_detailed`.
+
+    `reason` is "created" when this call's POST returned the account; "recovered" when an
+    attempt's answer was lost and the account was found afterwards (almost surely created by
+    this call); "conflict" when the server answered 409 and the existing account was adopted.
+    An adopted account has been patched to the requested state.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    user: ScimUser
+    reason: Literal["created", "recovered", "conflict"]
+    attempts: int
+    """POST requests sent."""
+
+    @property
+    def adopted(self) -> bool:
+        """True when the account was found by search rather than returned by a POST."""
+        return self.reason != "created"
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_tls_failure(error: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLError | ssl.CertificateError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    text = str(error)
+    return any(marker in text for marker in _TLS_MARKERS)
+
+
+def _claimed(user: ScimUser) -> bool:
+    return bool(user.account_status is not None and user.account_status.claimed)
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _resources(body: Mapping[str, Any]) -> list[Any]:
+    # RFC 7644 spells it `Resources`; accept any case, and a missing key as an empty page.
+    for key, value in body.items():
+        if isinstance(key, str) and key.lower() == "resources":
+            return list(value) if isinstance(value, list) else []
+    return []
+
+
+def _user_agent(extra: str | None) -> str:
+    agent = f"pulumi-workplace/{__version__} (+{_HOMEPAGE}) httpx/{httpx.__version__}"
+    return f"{extra.strip()} {agent}" if extra and extra.strip() else agent
+
+
+class ScimClient:
+    """Client for the Workplace / Meta Work Accounts SCIM 2.0 user API.
+
+    One pooled, thread-safe httpx client per instance; every call retries transient failures
+    within `max_attempts` and `retry_deadline` seconds. Use as a context manager or `close()`.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        page_size: int = 100,
+        timeout: float = 30.0,
+        retry_deadline: float = 120.0,
+        max_attempts: int = 8,
+        verify_tls: bool = True,
+        allow_insecure_http: bool = False,
+        manager_shape: Literal["managerId", "value"] = "managerId",
+        user_agent: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        backoff_initial: float = 0.5,
+        backoff_max: float = 30.0,
+        create_lookup_attempts: int = 3,
+        create_lookup_delay: float = 0.5,
+    ) -> None:
+        """Set up the connection pool; no request is sent.
+
+        `backoff_initial`/`backoff_max` shape the exponential backoff; after a create whose
+        answer was lost the account is searched for up to `create_lookup_attempts` times,
+        `create_lookup_delay` seconds apart (growing), to let a lagging search index catch up.
+        Raises InsecureTransportError for plain HTTP to a non-loopback host unless
+        `allow_insecure_http`, and ValueError for unusable arguments.
+        """
+        token = token.strip() if isinstance(token, str) else ""
+        if token.lower().startswith("bearer "):
+            token = token[7:].strip()
+        if not token:
+            raise ValueError("the Workplace token is empty: set workplace:token / WORKPLACE_TOKEN")
+        if not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
+            # Never echo the token, not even in this message.
+            raise ValueError("the Workplace token contains whitespace or non-printable characters")
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        if manager_shape not in ("managerId", "value"):
+            raise ValueError("manager_shape must be 'managerId' or 'value'")
+        if create_lookup_attempts < 1:
+            raise ValueError("create_lookup_attempts must be at least 1")
+
+        try:
+            url = httpx.URL(base_url)
+        except httpx.InvalidURL:
+            raise ValueError("base_url is not a valid URL") from None
+        # The URL is not echoed: it could carry credentials.
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError("base_url must be an http(s) URL with a host")
+        if url.userinfo:
+            raise ValueError("base_url must not contain credentials; the token is sent separately")
+        if not url.path.endswith("/"):
+            url = url.copy_with(path=url.path + "/")
+        if url.scheme == "http" and not _is_loopback(url.host):
+            if not allow_insecure_http:
+                raise InsecureTransportError(
+                    f"Refusing to send the token over plain HTTP to {url.host}: use https:// "
+                    "(plain HTTP is allowed only for loopback hosts or with allow_insecure_http)"
+                )
+            _LOG.warning("INSECURE: sending the Workplace token over plain HTTP to %s", url.host)
+        if not verify_tls:
+            _LOG.warning(
+                "INSECURE: TLS certificate verification is OFF for %s; anyone on the network "
+                "path can read the Workplace token. Use only against a local test server.",
+                url.host,
+            )
+
+        self.base_url = str(url.copy_with(query=None, fragment=None))
+        self._token = token
+        self._host = f"{url.host}:{url.port}" if url.port else url.host
+        self._page_size = page_size
+        self._manager_shape: ManagerShape = manager_shape
+        self._policy = RetryPolicy(
+            max_attempts=max_attempts,
+            deadline=retry_deadline,
+            backoff_initial=backoff_initial,
+            backoff_max=backoff_max,
+        )
+        self._lookup_attempts = create_lookup_attempts
+        self._lookup_delay = create_lookup_delay
+        self._patch_lock = threading.Lock()
+        self._patch_supported: bool | None = None
+        self._patch_checked = False
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "User-Agent": _user_agent(user_agent),
+                "Accept": _ACCEPT,
+            },
+            timeout=httpx.Timeout(
+                timeout,
+                connect=min(timeout, _CONNECT_TIMEOUT),
+                read=timeout,
+                write=timeout,
+                pool=timeout,
+            ),
+            limits=_LIMITS,
+            verify=verify_tls,
+            transport=transport,
+            # A redirect could carry the bearer token to another host; SCIM does not redirect.
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"ScimClient(base_url={self.base_url!r})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    # -- HTTP plumbing -----------------------------------------------------------------------
+
+    def _full_path(self, path: str) -> str:
+        return httpx.URL(self.base_url).join(path).path
+
+    def _send(
+        self, method: str, path: str, params: Mapping[str, Any] | None, body: Any
+    ) -> httpx.Response:
+        """One exchange; transport failures become RetryableOutcome or a final ScimError."""
+        headers = {}
+        content = None
+        if body is not None:
+            content = json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        try:
+            return self._http.request(method, path, params=params, content=content, headers=headers)
+        except httpx.TransportError as error:
+            if _is_tls_failure(error):
+                raise self._transport_error(error, method, path, 1) from None
+            if isinstance(error, _NOT_SENT):
+                raise RetryableOutcome(error=error, processed="no") from error
+            if isinstance(error, _MAYBE_SENT):
+                raise RetryableOutcome(error=error, processed="maybe") from error
+            raise self._transport_error(error, method, path, 1) from None
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        idempotent: bool = True,
+    ) -> httpx.Response:
+        """Send with retries; return a 2xx response or raise the matching ScimError."""
+        retry_statuses = IDEMPOTENT_RETRYABLE_STATUSES if idempotent else RETRYABLE_STATUSES
+        what = f"{method} {self._full_path(path)}"
+        attempts = 0
+        response: httpx.Response | None = None
+        try:
+            for attempt in self._policy.retrying(what):
+                with attempt:
+                    attempts = attempt.retry_state.attempt_number
+                    try:
+                        response = self._send(method, path, params, body)
+                    except RetryableOutcome as outcome:
+                        if not idempotent and outcome.processed == "maybe":
+                            # The request may have been applied; repeating it might not be safe.
+                            self._raise_final(outcome, method, path, attempts)
+                        raise
+                    if response.status_code in retry_statuses:
+                        raise self._retryable(response)
+        except RetryableOutcome as final:
+            self._raise_final(final, method, path, attempts)
+        assert response is not None
+        if not response.is_success:
+            raise self._response_error(response, attempts)
+        return response
+
+    @staticmethod
+    def _retryable(response: httpx.Response) -> RetryableOutcome:
+        status = response.status_code
+        return RetryableOutcome(
+            response=response,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            processed="unlikely" if status in (429, 503) else "maybe",
+        )
+
+    def _raise_final(
+        self, final: RetryableOutcome, method: str, path: str, attempts: int
+    ) -> NoReturn:
+        if final.response is not None:
+            error = self._response_error(final.response, attempts)
+            if final.retry_after is not None and final.retry_after > 0:
+                self._amend(error, f" (the server asked to wait {final.retry_after:g} s)")
+            raise error from None
+        assert final.error is not None
+        raise self._transport_error(final.error, method, path, attempts) from None
+
+    def _response_error(self, response: httpx.Response, attempts: int) -> ScimError:
+        return error_from_response(
+            status=response.status_code,
+            method=response.request.method,
+            path=response.request.url.path,
+            body=response.content,
+            secrets=(self._token,),
+            attempts=attempts,
+        )
+
+    def _transport_error(
+        self, error: httpx.TransportError, method: str, path: str, attempts: int
+    ) -> ScimError:
+        where = f"{method} {self._full_path(path)}"
+        reason = " ".join(redact(str(error) or type(error).__name__, (self._token,)).split())
+        reason = reason[:200]
+        note = f" after {attempts} attempts" if attempts > 1 else ""
+        if _is_tls_failure(error):
+            return TLSError(
+                f"TLS failure talking to {self._host} on {where} ({reason}): check that the URL "
+                "scheme and port speak HTTPS and that the certificate is trusted",
+                method=method,
+                path=self._full_path(path),
+                detail=reason,
+                attempts=attempts,
+            )
+        if isinstance(error, httpx.TimeoutException):
+            summary = f"Timed out talking to Workplace at {self._host}"
+        else:
+            summary = f"Cannot reach Workplace at {self._host}"
+        return ScimConnectionError(
+            f"{summary} on {where}{note} ({reason}): check workplace:baseUrl, DNS and "
+            "network access",
+            method=method,
+            path=self._full_path(path),
+            detail=reason,
+            attempts=attempts,
+        )
+
+    def _json(self, response: httpx.Response) -> Any:
+        """The parsed body of a 2xx answer, or None when it is empty."""
+        if not response.content.strip():
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise UnexpectedResponseError(
+                f"Workplace answered {response.request.method} {response.request.url.path} "
+                f"with {response.status_code} but the body is not JSON",
+                status=response.status_code,
+                method=response.request.method,
+                path=response.request.url.path,
+            ) from None
+
+    def _json_object(self, response: httpx.Response) -> dict[str, Any]:
+        data = self._json(response)
+        if not isinstance(data, dict):
+            raise UnexpectedResponseError(
+                f"Workplace answered {response.request.method} {response.request.url.path} "
+                "without the expected JSON object",
+                status=response.status_code,
+                method=response.request.method,
+                path=response.request.url.path,
+            )
+        return data
+
+    def _user_from_wire(self, data: Any, response: httpx.Response) -> ScimUser:
+        try:
+            return ScimUser.from_wire(data)
+        except (ValidationError, TypeError) as exc:
+            first = exc.errors()[0]["loc"] if isinstance(exc, ValidationError) else ()
+            where = ".".join(str(part) for part in first) or "body"
+            raise UnexpectedResponseError(
+                f"Workplace answered {response.request.method} {response.request.url.path} "
+                f"with a user this client cannot read (at {where})",
+                status=response.status_code,
+                method=response.request.method,
+                path=response.request.url.path,
+            ) from None
+
+    @staticmethod
+    def _user_path(user_id: str) -> str:
+        user_id = str(user_id).strip()
+        if not user_id or user_id in (".", ".."):
+            raise ValueError(f"not a usable user id: {user_id!r}")
+        return "Users/" + quote(user_id, safe="")
+
+    # -- discovery and connection test -------------------------------------------------------
+
+    def test_connection(self) -> ConnectionReport:
+        """Check the token and read access with `GET /Users?count=1` plus discovery.
+
+        Raises AuthenticationError (401), PermissionDeniedError (403), ScimConnectionError
+        (DNS, refused, timeout) or TLSError.
+        """
+        started = time.perf_counter()
+        response = self._request("GET", "Users", params={"startIndex": 1, "count": 1})
+        body = self._json_object(response)
+        total = _as_int(body.get("totalResults"))
+        config = self._discover_quietly()
+        supports_patch = self._patch_flag(config)
+        with self._patch_lock:
+            self._patch_supported, self._patch_checked = supports_patch, True
+        return ConnectionReport(
+            base_url=self.base_url,
+            authenticated=True,
+            can_read_users=True,
+            total_users=total,
+            supports_patch=supports_patch,
+            discovery_available=config is not None,
+            elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+
+    def service_provider_config(self) -> dict[str, Any] | None:
+        """The ServiceProviderConfig, trying the RFC path then Meta's plural; None if absent."""
+        for path in ("ServiceProviderConfig", "ServiceProviderConfigs"):
+            try:
+                response = self._request("GET", path)
+            except (ClientRequestError, NotFoundError, ServerError) as error:
+                if error.status in _UNSUPPORTED_STATUSES:
+                    continue
+                raise
+            data = self._json(response)
+            if isinstance(data, dict):
+                resources = _resources(data)
+                if resources and isinstance(resources[0], dict) and "patch" not in data:
+                    return dict(resources[0])
+                return data
+        return None
+
+    def schemas(self) -> list[dict[str, Any]] | None:
+        """The schema definitions from `/Schemas`; None when the server has no such endpoint."""
+        try:
+            response = self._request("GET", "Schemas")
+        except (ClientRequestError, NotFoundError, ServerError) as error:
+            if error.status in _UNSUPPORTED_STATUSES:
+                return None
+            raise
+        data = self._json(response)
+        if isinstance(data, list):
+            return [item for item in data if isinstance(item, dict)]
+        if isinstance(data, dict):
+            resources = _resources(data)
+            if resources or "totalResults" in data:
+                return [item for item in resources if isinstance(item, dict)]
+            return [data]
+        return None
+
+    def _discover_quietly(self) -> dict[str, Any] | None:
+        # Discovery is optional (absent on Work Accounts): only a bad token, TLS or network
+        # failure is worth surfacing from here.
+        try:
+            return self.service_provider_config()
+        except (
+            ClientRequestError,
+            ConflictError,
+            PermissionDeniedError,
+            ServerError,
+            UnexpectedResponseError,
+        ) as error:
+            _LOG.debug("ServiceProviderConfig unavailable: %s", error)
+            return None
+
+    @staticmethod
+    def _patch_flag(config: Mapping[str, Any] | None) -> bool | None:
+        if not config:
+            return None
+        patch = config.get("patch")
+        if isinstance(patch, Mapping) and isinstance(patch.get("supported"), bool):
+            return bool(patch["supported"])
+        return None
+
+    def _patch_support(self) -> bool | None:
+        """Whether the server supports PATCH: True, False, or None when it does not say."""
+        with self._patch_lock:
+            if not self._patch_checked:
+                self._patch_supported = self._patch_flag(self._discover_quietly())
+                self._patch_checked = True
+            return self._patch_supported
+
+    def _mark_patch_unsupported(self) -> None:
+        with self._patch_lock:
+            self._patch_supported, self._patch_checked = False, True
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def get_user(self, user_id: str) -> ScimUser | None:
+        """The user with this id, or None when the server answers 404."""
+        try:
+            response = self._request("GET", self._user_path(user_id))
+        except NotFoundError:
+            return None
+        return self._user_from_wire(self._json_object(response), response)
+
+    def find_user(self, attribute: str, value: str) -> ScimUser | None:
+        """The one user whose `attribute` equals `value`, or None.
+
+        Sends `filter=<attribute> eq "<value>"` and re-checks the hits locally (userName and
+        e-mail case-insensitively) in case the server ignores or loosens the filter. Raises
+        DuplicateTargetError when more than one account matches.
+        """
+        flt = eq_filter(attribute, value)
+        response = self._request("GET", "Users", params={"filter": flt})
+        body = self._json_object(response)
+        hits: dict[str, ScimUser] = {}
+        for index, item in enumerate(_resources(body)):
+            user = self._user_from_wire(item, response)
+            if _matches(user, attribute, value):
+                hits[user.id or f"#{index}"] = user
+        if len(hits) > 1:
+            ids = ", ".join(sorted(hits))
+            raise DuplicateTargetError(
+                f"The filter {attribute} eq {value!r} matched {len(hits)} accounts ({ids}): "
+                "match on a unique attribute or remove the duplicates",
+                method="GET",
+                path=response.request.url.path,
+            )
+        return next(iter(hits.values()), None)
+
+    def find_by_matching(self, user: ScimUser, match_on: Sequence[str]) -> ScimUser | None:
+        """The first account found by `match_on` attributes, tried in order.
+
+        Attributes the user has no value for are skipped. Supported: `emails.value` (the
+        primary, else first, e-mail) and any string attribute in `USER_PATHS`.
+        """
+        for attribute in match_on:
+            value = _match_value(user, attribute)
+            if value is None:
+                continue
+            found = self.find_user(attribute, value)
+            if found is not None:
+                return found
+        return None
+
+    def iter_users(self, *, page_size: int | None = None) -> Iterator[ScimUser]:
+        """Every user, paged with startIndex/count.
+
+        Advances by the number of resources actually returned; stops on an empty page or when
+        startIndex passes totalResults. Users repeated across pages (the list shifted) are
+        yielded once; a page of nothing but repeats means the server ignores startIndex and
+        raises UnexpectedResponseError instead of looping forever.
+        """
+        count = page_size or self._page_size
+        if count < 1:
+            raise ValueError("page_size must be at least 1")
+        start = 1
+        seen: set[str] = set()
+        while True:
+            response = self._request("GET", "Users", params={"startIndex": start, "count": count})
+            body = self._json_object(response)
+            resources = _resources(body)
+            if not resources:
+                return
+            fresh = 0
+            for item in resources:
+                user = self._user_from_wire(item, response)
+                key = user.id or json.dumps(item, sort_keys=True, default=str)
+                if key in seen:
+                    continue
+                seen.add(key)
+                fresh += 1
+                yield user
+            if fresh == 0:
+                raise UnexpectedResponseError(
+                    f"Workplace returned the same users again at startIndex={start}: it seems "
+                    "to ignore startIndex, so listing cannot proceed",
+                    method="GET",
+                    path=response.request.url.path,
+                )
+            start += len(resources)
+            total = _as_int(body.get("totalResults"))
+            if total is not None and start > total:
+                return
+
+    def list_users(self, *, page_size: int | None = None) -> list[ScimUser]:
+        """Every user, as a list (see `iter_users`)."""
+        return list(self.iter_users(page_size=page_size))
+
+    # -- creating ----------------------------------------------------------------------------
+
+    def create_user(self, user: ScimUser, *, match_on: Sequence[str] = ("userName",)) -> ScimUser:
+        """Create the account and return it as stored; see `create_user_detailed`."""
+        return self.create_user_detailed(user, match_on=match_on).user
+
+    def create_user_detailed(
+        self, user: ScimUser, *, match_on: Sequence[str] = ("userName",)
+    ) -> CreateResult:
+        """Create the account without ever creating a duplicate.
+
+        A POST is not repeated blindly: after a lost answer, timeout or 5xx the account is
+        first searched for by `match_on` (a few times, as a new account may take a moment to
+        become searchable) and returned if found. A 409 conflict is answered by a search and
+        the found account is adopted. Adopted accounts are patched to the requested state;
+        `CreateResult.reason` says which path was taken.
+        """
+        # Evaluates every attribute, so a bad name fails before anything is sent.
+        can_lookup = any([_match_value(user, attribute) is not None for attribute in match_on])
+        body = user.to_wire(self._manager_shape)
+        what = f"POST {self._full_path('Users')}"
+        attempts = 0
+        previous: RetryableOutcome | None = None
+        uncertain = False  # some attempt may have created the account
+        response: httpx.Response | None = None
+        try:
+            for attempt in self._policy.retrying(what):
+                with attempt:
+                    attempts = attempt.retry_state.attempt_number
+                    if previous is not None and previous.processed != "no":
+                        if not can_lookup:
+                            # Without a lookup a repeat POST might duplicate the account.
+                            self._raise_final(previous, "POST", "Users", attempts - 1)
+                        found = self._lookup(user, match_on, patient=previous.processed == "maybe")
+                        if found is not None:
+                            return self._adopt(found, user, "recovered", attempts - 1)
+                    try:
+                        response = self._send("POST", "Users", None, body)
+                        if response.status_code in IDEMPOTENT_RETRYABLE_STATUSES:
+                            raise self._retryable(response)
+                    except RetryableOutcome as outcome:
+                        previous = outcome
+                        uncertain = uncertain or outcome.processed != "no"
+                        raise
+        except RetryableOutcome as final:
+            if final.processed != "no" and can_lookup:
+                found = self._lookup(user, match_on, patient=final.processed == "maybe")
+                if found is not None:
+                    return self._adopt(found, user, "recovered", attempts)
+            self._raise_final(final, "POST", "Users", attempts)
+        assert response is not None
+        if not response.is_success:
+            error = self._response_error(response, attempts)
+            # RFC 7644 says 409; some hosts answer 400 with scimType "uniqueness".
+            if error.status == 409 or (error.scim_type or "").lower() == "uniqueness":
+                return self._create_conflict(user, match_on, error, uncertain)
+            raise error
+        data = self._json(response)
+        if isinstance(data, dict) and data.get("id") not in (None, ""):
+            return CreateResult(
+                user=self._user_from_wire(data, response), reason="created", attempts=attempts
+            )
+        # A 2xx without the created user: find it rather than guess.
+        found = self._lookup(user, match_on, patient=True) if can_lookup else None
+        if found is None:
+            raise UnexpectedResponseError(
+                f"Workplace answered POST {response.request.url.path} with "
+                f"{response.status_code} but returned no user id, and the account could not "
+                "be found by its matching attributes",
+                status=response.status_code,
+                method="POST",
+                path=response.request.url.path,
+            )
+        return CreateResult(user=found, reason="created", attempts=attempts)
+
+    def _create_conflict(
+        self,
+        user: ScimUser,
+        match_on: Sequence[str],
+        conflict: ScimError,
+        uncertain_before: bool,
+    ) -> CreateResult:
+        """Adopt the account a 409 says exists, waiting (within the retry budget) until a
+        search can see it; give up at once if the clash is with an account that does not match.
+        """
+        # The clash may be with an account that matches on userName only: worth telling apart.
+        matches_name = any(attribute.lower() == "username" for attribute in match_on)
+        name = None if matches_name else user.user_name
+        tries = max(self._lookup_attempts, self._policy.max_attempts)
+        give_up_at = time.monotonic() + self._policy.deadline
+        for index in range(tries):
+            found = self.find_by_matching(user, match_on)
+            if found is not None:
+                reason: Literal["recovered", "conflict"] = (
+                    "recovered" if uncertain_before else "conflict"
+                )
+                return self._adopt(found, user, reason, conflict.attempts)
+            other = self.find_user("userName", name) if name else None
+            if other is not None:
+                self._amend(
+                    conflict,
+                    f"; account {other.id} has this userName but does not match on "
+                    f"{', '.join(match_on)}, so it was not adopted: fix the matching attributes "
+                    "or the source data",
+                )
+                raise conflict
+            delay = self._lookup_delay * (index + 1)
+            if index + 1 >= tries or time.monotonic() + delay > give_up_at:
+                break
+            time.sleep(delay)
+        self._amend(
+            conflict,
+            f"; no account matched on {', '.join(match_on)} although the server reports a "
+            "conflict, so nothing was adopted: check the matching attributes or import the account",
+        )
+        raise conflict
+
+    @staticmethod
+    def _amend(error: ScimError, note: str) -> None:
+        error.message += note
+        error.args = (error.message,)
+
+    def _lookup(self, user: ScimUser, match_on: Sequence[str], *, patient: bool) -> ScimUser | None:
+        tries = self._lookup_attempts if patient else 1
+        for index in range(tries):
+            found = self.find_by_matching(user, match_on)
+            if found is not None:
+                return found
+            if index + 1 < tries:
+                time.sleep(self._lookup_delay * (index + 1))
+        return None
+
+    def _adopt(
+        self,
+        found: ScimUser,
+        desired: ScimUser,
+        reason: Literal["recovered", "conflict"],
+        attempts: int,
+    ) -> CreateResult:
+        _LOG.info("create of %s: adopting account %s (%s)", desired.user_name, found.id, reason)
+        if found.id is None:
+            raise UnexpectedResponseError(
+                "Workplace returned a matching account without an id", method="GET", path="Users"
+            )
+        updated = self.patch_user(found.id, found, desired)
+        return CreateResult(user=updated or found, reason=reason, attempts=attempts)
+
+    # -- updating ----------------------------------------------------------------------------
+
+    def patch_user(self, user_id: str, before: ScimUser, after: ScimUser) -> ScimUser | None:
+        """Apply the difference between `before` and `after` with a minimal PATCH.
+
+        Returns None without a request when nothing differs. Falls back to a
+        read-modify-write PUT when the server lacks PATCH (ServiceProviderConfig says so, or
+        it answers 405/501) and when it rejects a PATCH that clears attributes.
+        """
+        operation = build_patch(before, after, manager_shape=self._manager_shape)
+        if operation is None:
+            return None
+        return self._apply(user_id, operation, after)
+
+    def set_active(self, user_id: str, active: bool) -> ScimUser:
+        """Deactivate or reactivate with `PATCH replace active` (PUT when PATCH is missing)."""
+        operation = PatchOp(
+            operations=[PatchOperation(op="replace", path="active", value=bool(active))]
+        )
+        return self._apply(user_id, operation, ScimUser(active=bool(active)))
+
+    def deactivate_user(self, user_id: str) -> ScimUser:
+        """Set `active` false: the person is logged out and notifications stop."""
+        return self.set_active(user_id, False)
+
+    def reactivate_user(self, user_id: str) -> ScimUser:
+        """Set `active` true."""
+        return self.set_active(user_id, True)
+
+    def _apply(self, user_id: str, operation: PatchOp, desired: ScimUser) -> ScimUser:
+        path = self._user_path(user_id)
+        if self._patch_support() is False:
+            return self._put_merged(user_id, desired)
+        try:
+            response = self._request(
+                "PATCH", path, body=operation.to_wire(), idempotent=operation.idempotent
+            )
+        except (ClientRequestError, ServerError) as error:
+            if error.status in (405, 501):
+                _LOG.info("PATCH unsupported (%s); using PUT from now on", error.status)
+                self._mark_patch_unsupported()
+                return self._put_merged(user_id, desired)
+            if isinstance(error, BadRequestError) and not operation.replace_only:
+                # `remove` support is unconfirmed; a full representation clears too.
+                _LOG.info("PATCH with remove rejected (%s); clearing with PUT", error)
+                return self._put_merged(user_id, desired)
+            raise
+        return self._user_after_write(response, user_id)
+
+    def _put_merged(self, user_id: str, desired: ScimUser) -> ScimUser:
+        current = self.get_user(user_id)
+        if current is None:
+            raise NotFoundError(
+                f"Not found (404) on GET {self._full_path(self._user_path(user_id))}: "
+                "the account disappeared before it could be updated",
+                status=404,
+                method="GET",
+                path=self._full_path(self._user_path(user_id)),
+            )
+        return self.replace_user(user_id, merged_user(current, desired))
+
+    def replace_user(self, user_id: str, user: ScimUser) -> ScimUser:
+        """PUT the full representation (read-only attributes stripped, clears sent as null)."""
+        body = user.to_wire(self._manager_shape, null_for_clears=True)
+        response = self._request("PUT", self._user_path(user_id), body=body)
+        return self._user_after_write(response, user_id)
+
+    def _user_after_write(self, response: httpx.Response, user_id: str) -> ScimUser:
+        data = self._json(response)
+        if isinstance(data, dict) and (data.get("id") or data.get("userName")):
+            return self._user_from_wire(data, response)
+        # 204 No Content (allowed for PATCH): read the result back.
+        user = self.get_user(user_id)
+        if user is None:
+            raise NotFoundError(
+                f"Not found (404) on GET {self._full_path(self._user_path(user_id))}: "
+                "the account disappeared right after an update",
+                status=404,
+                method="GET",
+                path=self._full_path(self._user_path(user_id)),
+            )
+        return user
+
+    # -- deleting ----------------------------------------------------------------------------
+
+    def delete_user(self, user_id: str, *, current: ScimUser | None = None) -> None:
+        """Delete a never-claimed account; a 404 counts as already deleted.
+
+        Refuses with ClaimedAccountError, without sending the DELETE, when the account is
+        claimed (fetched first when `current` is not given): claimed accounts can only be
+        deactivated.
+        """
+        path = self._user_path(user_id)
+        if current is None:
+            current = self.get_user(user_id)
+            if current is None:
+                return
+        if _claimed(current):
+            raise self._claimed_error(path)
+        try:
+            self._request("DELETE", path)
+        except NotFoundError:
+            return
+        except (ClientRequestError, ConflictError, PermissionDeniedError) as error:
+            # The account may have been claimed since it was read.
+            fresh = self.get_user(user_id)
+            if fresh is not None and _claimed(fresh):
+                raise self._claimed_error(path) from error
+            raise
+
+    def _claimed_error(self, path: str) -> ClaimedAccountError:
+        full = self._full_path(path)
+        return ClaimedAccountError(
+            f"Refusing to DELETE {full}: the account has been claimed by its owner and can "
+            "only be deactivated (active=false)",
+            method="DELETE",
+            path=full,
+        )
+
+
+def _match_value(user: ScimUser, attribute: str) -> str | None:
+    """The user's value for a matching attribute, or None when it has none."""
+    if attribute.lower() in ("emails.value", "emails"):
+        emails = [email for email in user.emails or [] if email.value]
+        if not emails:
+            return None
+        primary = next((email for email in emails if email.primary), emails[0])
+        return primary.value
+    value = user.get_path(canonical_path(attribute))
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"cannot match on {attribute}: only string attributes are matchable")
+    return value
+
+
+def _matches(user: ScimUser, attribute: str, value: str) -> bool:
+    """Re-check a filter hit locally."""
+    lowered = attribute.lower()
+    if lowered == "username":
+        return (user.user_name or "").lower() == value.lower()
+    if lowered in ("emails.value", "emails"):
+        return any((email.value or "").lower() == value.lower() for email in user.emails or [])
+    try:
+        path = canonical_path(attribute)
+    except ValueError:
+        return True  # not an attribute this model holds: trust the server
+    current = user.get_path(path)
+    return isinstance(current, str) and current == value
