@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 import time
 from collections.abc import Iterable
@@ -16,9 +15,11 @@ from scim2_server.responses import ScimResponse
 
 from pulumi_workplace.emulator import legacy
 from pulumi_workplace.emulator.admin import PREFIX, Admin
-from pulumi_workplace.emulator.config import WRITE_METHODS, EmulatorConfig
+from pulumi_workplace.emulator.config import EmulatorConfig
 from pulumi_workplace.emulator.faults import Fault, FaultInjector
-from pulumi_workplace.emulator.schema import CORE_USER
+from pulumi_workplace.emulator.gate import refusal
+from pulumi_workplace.emulator.merge import merge_user
+from pulumi_workplace.emulator.routes import classify, scim_path, user_id
 from pulumi_workplace.emulator.service import WorkplaceService
 from pulumi_workplace.emulator.stats import Stats
 from pulumi_workplace.emulator.store import UserStore
@@ -26,25 +27,6 @@ from pulumi_workplace.emulator.wire import DropConnection, error_response, rende
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
-
-# Paths Workplace answers that scim2-server spells differently.
-_ALIASES = {
-    "/ServiceProviderConfigs": "/ServiceProviderConfig",
-    "/Schemas/Users": f"/Schemas/{CORE_USER}",
-}
-_DISCOVERY_ROOTS = frozenset({"ServiceProviderConfig", "ServiceProviderConfigs", "Schemas", "ResourceTypes"})
-
-
-def classify(path: str) -> str:
-    """Return the stats kind of a SCIM path: users, user, discovery or other."""
-    segments = [segment for segment in path.split("/") if segment]
-    if segments == ["Users"]:
-        return "users"
-    if len(segments) == 2 and segments[0] == "Users" and segments[1] != ".search":
-        return "user"
-    if segments and segments[0] in _DISCOVERY_ROOTS and len(segments) <= 2:
-        return "discovery"
-    return "other"
 
 
 def _seconds(value: float) -> str:
@@ -85,6 +67,7 @@ class EmulatorApp:
         self._config = config
         self._stats = stats
         self._faults = faults
+        self._store = store
         self._admin = Admin(store, stats, faults)
         self._scim = _ScimApplication(store, provider, WorkplaceService(provider, config))
 
@@ -137,44 +120,26 @@ class EmulatorApp:
             time.sleep(latency / 1000)
 
     def _process(self, environ: WSGIEnvironment, method: str, kind: str, path: str) -> ScimResponse:
-        refusal = self._gatekeep(environ, method, kind)
-        if refusal is not None:
-            return refusal
+        refused = refusal(self._config, environ, method, kind)
+        if refused is not None:
+            return refused
         request = self._scim.read_request(environ)
-        request.path = _ALIASES.get(path.rstrip("/"), path)
+        request.path = scim_path(path)
         try:
             request.body = self._rewrite_body(method, kind, request.body)
         except SCIMException as error:
             return self._scim.service.error_response(error)
-        response = self._scim.serve(request)
+        if method == "PUT" and kind == "user" and self._config.put_semantics == "merge":
+            # Merging reads the stored user: hold the storage lock (re-entrant) until the
+            # replacement is stored, so no other write lands in between.
+            with self._store.lock:
+                request.body = self._merge_body(user_id(path), request.body)
+                response = self._scim.serve(request)
+        else:
+            response = self._scim.serve(request)
         if self._config.numeric_ids and response.body is not None and kind in ("users", "user"):
             _numeric_ids(response.body)
         return response
-
-    def _gatekeep(self, environ: WSGIEnvironment, method: str, kind: str) -> ScimResponse | None:
-        """Return the refusal Workplace would send before looking at the request, if any."""
-        scheme, _, token = str(environ.get("HTTP_AUTHORIZATION", "")).partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            token.strip().encode(), self._config.token.encode()
-        ):
-            return error_response(
-                401,
-                "Missing or invalid access token",
-                headers={"WWW-Authenticate": 'Bearer realm="SCIM"'},
-            )
-        if not str(environ.get("HTTP_USER_AGENT", "")).strip():
-            return error_response(400, "A User-Agent header is required", scim_type="invalidSyntax")
-        if self._config.permission_denied:
-            return error_response(
-                403, "The access token lacks the Manage Accounts permission"
-            )
-        if kind == "other" or (kind == "discovery" and not self._config.discovery):
-            return error_response(404, f"No SCIM endpoint at {environ.get('PATH_INFO')!r}")
-        if self._config.read_only and method in WRITE_METHODS:
-            return error_response(
-                403, "The organisation is read-only: accounts can be read but not changed"
-            )
-        return None
 
     def _rewrite_body(self, method: str, kind: str, body: bytes) -> bytes:
         """Rewrite 1.0 schema URNs of a user write into 2.0 form (or refuse them)."""
@@ -192,6 +157,17 @@ class EmulatorApp:
         else:
             document = legacy.translate_resource(document, reject=reject)
         return json.dumps(document).encode()
+
+    def _merge_body(self, user_id: str, body: bytes) -> bytes:
+        """Return a PUT body laid over the stored user (merge semantics)."""
+        stored = self._store.get_user(user_id)
+        try:
+            document = json.loads(body)
+        except ValueError:
+            return body  # scim2-server answers the syntax error
+        if stored is None or not isinstance(document, dict):
+            return body
+        return json.dumps(merge_user(stored, document)).encode()
 
 
 def _read_body(environ: WSGIEnvironment) -> None:

@@ -24,7 +24,8 @@ class EmulatorConfig(BaseModel):
     given sequence of requests meets the same faults on every run.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # hide_input_in_errors keeps the token out of validation messages.
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     # repr=False keeps the token out of logs and tracebacks that print the config.
     token: str = Field(default="t", min_length=1, repr=False)

@@ -6,6 +6,7 @@ import enum
 import random
 import threading
 from dataclasses import dataclass, replace
+from typing import Any
 
 from pulumi_workplace.emulator.config import EmulatorConfig
 
@@ -91,14 +92,18 @@ class FaultInjector:
         """The settings in force."""
         return self._settings
 
-    def update(self, **changes: float | int | frozenset[str] | None) -> FaultSettings:
-        """Change some settings; a None value keeps the current one. Return the new settings."""
+    def update(self, **changes: Any) -> FaultSettings:
+        """Change some settings; a None value keeps the current one. Return the new settings.
+
+        :raises ValueError: when the result has a rate outside 0..1, or drop, error and
+            throttle rates that add up to more than 1.
+        """
         wanted = {name: value for name, value in changes.items() if value is not None}
-        if "methods" in wanted and isinstance(wanted["methods"], frozenset):
+        if isinstance(wanted.get("methods"), frozenset):
             wanted["methods"] = frozenset(method.upper() for method in wanted["methods"])
-        settings = replace(self._settings, **wanted)  # type: ignore[arg-type]
-        settings.validate()
         with self._lock:
+            settings = replace(self._settings, **wanted)
+            settings.validate()
             self._settings = settings
         return settings
 
@@ -113,7 +118,7 @@ class FaultInjector:
             settings = self._settings
             if settings.methods is not None and method.upper() not in settings.methods:
                 return Decision(Fault.NONE, lost_response=False, error_status=500)
-            before, lost, status = (self._random.random() for _ in range(3))
+            before, lost, status = [self._random.random() for _ in range(3)]
         edges = (
             (settings.drop_rate, Fault.DROP),
             (settings.drop_rate + settings.error_rate, Fault.ERROR),

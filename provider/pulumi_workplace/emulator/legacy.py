@@ -14,9 +14,8 @@ from pulumi_workplace.emulator.schema import (
     START_TERM_DATES,
 )
 
-# 1.0 URN -> (2.0 URN, renamed attributes). Frontline has no 2.0 URN, so it is not listed.
-_V1_URNS: dict[str, tuple[str, dict[str, str]]] = {
-    "urn:scim:schemas:core:1.0": (CORE_USER, {}),
+# 1.0 extension URN -> (2.0 URN, renamed attributes). Frontline has no 2.0 URN: not listed.
+_EXTENSIONS: dict[str, tuple[str, dict[str, str]]] = {
     "urn:scim:schemas:extension:enterprise:1.0": (ENTERPRISE, {}),
     "urn:scim:schemas:extension:facebook:starttermdates:1.0": (START_TERM_DATES, {}),
     "urn:scim:schemas:extension:facebook:accountstatusdetails:1.0": (ACCOUNT_STATUS, {}),
@@ -25,90 +24,80 @@ _V1_URNS: dict[str, tuple[str, dict[str, str]]] = {
         {"auth_method": "authMethod"},
     ),
 }
-_V1_BY_LOWER = {urn.lower(): urn for urn in _V1_URNS}
-
-
-def _v1_urn_of(text: str) -> str | None:
-    """Return the 1.0 URN `text` is or starts with (followed by ':' or '.'), if any."""
-    lowered = text.lower()
-    for lower, urn in _V1_BY_LOWER.items():
-        if lowered == lower or (lowered.startswith(lower) and lowered[len(lower)] in ":."):
-            return urn
-    return None
+# In `schemas`, the 1.0 core URN may appear too.
+_SCHEMAS = {
+    "urn:scim:schemas:core:1.0": CORE_USER,
+    **{urn: target for urn, (target, _) in _EXTENSIONS.items()},
+}
 
 
 def _refuse(urn: str) -> InvalidValueException:
     return InvalidValueException(detail=f"SCIM 1.0 schema URN {urn!r} is not accepted; use 2.0")
 
 
-def translate_resource(body: Any, *, reject: bool) -> Any:
-    """Return a User body with its 1.0 extension keys and `schemas` entries in 2.0 form.
+def _renamed(value: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
+    return {renames.get(name, name): item for name, item in value.items()}
 
-    A 2.0 key present next to its 1.0 twin wins attribute by attribute.
+
+def translate_resource(body: Any, *, reject: bool) -> Any:
+    """Return a User body with 1.0 extension objects and `schemas` entries in 2.0 form.
+
+    When a body carries an extension under both URNs, the 2.0 values win.
     """
     if not isinstance(body, dict):
         return body
     result: dict[str, Any] = {}
     moved: dict[str, dict[str, Any]] = {}
     for key, value in body.items():
-        urn = _V1_BY_LOWER.get(key.lower())
-        if urn is None:
-            continue
-        if reject:
-            raise _refuse(urn)
-        target, renames = _V1_URNS[urn]
-        if target == CORE_USER or not isinstance(value, dict):
-            continue
-        entries = moved.setdefault(target, {})
-        entries.update({renames.get(name, name): item for name, item in value.items()})
-    for key, value in body.items():
-        urn = _V1_BY_LOWER.get(key.lower())
-        if urn is not None:
-            if _V1_URNS[urn][0] == CORE_USER and isinstance(value, dict):
-                # A 1.0 core container holds plain core attributes.
-                result.update({k: v for k, v in value.items() if k not in result})
-            continue
-        if key == "schemas" and isinstance(value, list):
+        urn = key.lower()
+        if urn in _EXTENSIONS:
+            if reject:
+                raise _refuse(key)
+            target, renames = _EXTENSIONS[urn]
+            if isinstance(value, dict):
+                moved[target] = _renamed(value, renames)
+        elif key == "schemas" and isinstance(value, list):
             result[key] = _translate_schemas(value, reject=reject)
-        elif key in moved and isinstance(value, dict):
-            result[key] = {**moved.pop(key), **value}
         else:
             result[key] = value
-    result.update(moved)
+    for target, values in moved.items():
+        current = result.get(target)
+        result[target] = {**values, **current} if isinstance(current, dict) else values
     return result
 
 
 def _translate_schemas(schemas: list[Any], *, reject: bool) -> list[Any]:
     translated: list[Any] = []
     for entry in schemas:
-        urn = _V1_BY_LOWER.get(entry.lower()) if isinstance(entry, str) else None
-        if urn is not None and reject:
-            raise _refuse(urn)
-        value = _V1_URNS[urn][0] if urn is not None else entry
+        target = _SCHEMAS.get(entry.lower()) if isinstance(entry, str) else None
+        if target is not None and reject:
+            raise _refuse(entry)
+        value = target or entry
         if value not in translated:
             translated.append(value)
     return translated
 
 
 def translate_path(path: str, *, reject: bool) -> str:
-    """Return a PATCH path with a leading 1.0 URN in 2.0 form.
+    """Return a PATCH path whose leading 1.0 extension URN is in 2.0 form.
 
-    Both `urn:...:1.0:attr` and Entra's `urn:...:1.0.attr` spellings are read.
+    Both `urn:...:1.0:attribute` and Entra's `urn:...:1.0.attribute` spellings are read.
     """
-    urn = _v1_urn_of(path)
-    if urn is None:
-        return path
-    if reject:
-        raise _refuse(urn)
-    target, renames = _V1_URNS[urn]
-    rest = path[len(urn) + 1 :]
-    if not rest:
-        return target
-    head, dot, tail = rest.partition(".")
-    head = renames.get(head, head)
-    if target == CORE_USER:
-        return f"{head}{dot}{tail}"
-    return f"{target}:{head}{dot}{tail}"
+    lowered = path.lower()
+    for urn, (target, renames) in _EXTENSIONS.items():
+        if lowered == urn:
+            rest = ""
+        elif lowered.startswith(urn) and lowered[len(urn)] in ":.":
+            rest = path[len(urn) + 1 :]
+        else:
+            continue
+        if reject:
+            raise _refuse(path[: len(urn)])
+        if not rest:
+            return target
+        head, dot, tail = rest.partition(".")
+        return f"{target}:{renames.get(head, head)}{dot}{tail}"
+    return path
 
 
 def translate_patch(body: Any, *, reject: bool) -> Any:
@@ -117,21 +106,22 @@ def translate_patch(body: Any, *, reject: bool) -> Any:
         return body
     operations: list[Any] = []
     for operation in body["Operations"]:
-        if not isinstance(operation, dict):
-            operations.append(operation)
-            continue
-        operation = dict(operation)
-        path = operation.get("path")
-        if isinstance(path, str):
-            path = translate_path(path, reject=reject)
-            operation["path"] = path
-        value = operation.get("value")
-        if isinstance(value, dict):
-            if not path:
-                operation["value"] = translate_resource(value, reject=reject)
-            elif path == AUTH_METHOD and "auth_method" in value:
-                operation["value"] = {
-                    ("authMethod" if k == "auth_method" else k): v for k, v in value.items()
-                }
+        if isinstance(operation, dict):
+            operation = _translate_operation(operation, reject=reject)
         operations.append(operation)
     return {**body, "Operations": operations}
+
+
+def _translate_operation(operation: dict[str, Any], *, reject: bool) -> dict[str, Any]:
+    result = dict(operation)
+    path = result.get("path")
+    if isinstance(path, str):
+        path = result["path"] = translate_path(path, reject=reject)
+    value = result.get("value")
+    if isinstance(value, dict):
+        if not path:
+            # A value object without path is a partial User body.
+            result["value"] = translate_resource(value, reject=reject)
+        elif path == AUTH_METHOD:
+            result["value"] = _renamed(value, {"auth_method": "authMethod"})
+    return result

@@ -107,7 +107,7 @@ EXTENSIONS: tuple[type[Extension], ...] = (
     Frontline,
 )
 
-WorkplaceUser: type[User[Any]] = User[  # type: ignore[misc]
+WorkplaceUser: type[User[Any]] = User[
     EnterpriseUser | StartTermDates | AccountStatusDetails | AuthMethod | Frontline
 ]
 """The composed model of a stored user."""

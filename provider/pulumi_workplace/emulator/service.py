@@ -1,11 +1,10 @@
-"""scim2-server service with the Workplace answers: PUT merge, PATCH limits, status codes."""
+"""scim2-server service with the Workplace answers: PATCH limits and status codes."""
 
 from __future__ import annotations
 
 from http import HTTPStatus
 from typing import Any
 
-from pydantic import BaseModel as PydanticModel
 from scim2_models import (
     Context,
     Error,
@@ -16,30 +15,11 @@ from scim2_models import (
     Resource,
     ResourceType,
     ResponseParameters,
-    SCIMException,
 )
-from scim2_server.conditions import Conditions
 from scim2_server.responses import ScimResponse
 from scim2_server.service import ScimService
 
 from pulumi_workplace.emulator.config import EmulatorConfig
-
-_SERVER_FIELDS = frozenset({"id", "meta", "schemas"})
-
-
-def merge_into(target: PydanticModel, source: PydanticModel) -> None:
-    """Copy the attributes `source` was given onto `target`.
-
-    Single complex attributes and extensions merge recursively; multi-valued attributes and
-    plain values replace what was there; an explicit null clears.
-    """
-    for name in source.model_fields_set - _SERVER_FIELDS:
-        value = getattr(source, name)
-        existing = getattr(target, name)
-        if isinstance(value, PydanticModel) and isinstance(existing, PydanticModel):
-            merge_into(existing, value)
-        else:
-            setattr(target, name, value)
 
 
 class WorkplaceService(ScimService):
@@ -49,19 +29,20 @@ class WorkplaceService(ScimService):
         super().__init__(provider)
         self._config = config
 
-    def apply_replacement(
-        self,
-        current: Resource[Any],
-        replacement: Resource[Any],
-        conditions: Conditions,
-    ) -> Resource[Any] | None:
-        """Apply a PUT; in merge mode the attributes the body leaves out are kept."""
-        if self._config.put_semantics == "merge":
-            merged = current.model_copy(deep=True)
-            merge_into(merged, replacement)
-            replacement = merged
-        result: Resource[Any] | None = super().apply_replacement(current, replacement, conditions)
-        return result
+    def publish(self, base_url: str, resource: Resource[Any]) -> Resource[Any]:
+        """Return a copy of a stored user with its location, as sent to clients.
+
+        scim2-server also walks every reference attribute to turn relative references into
+        URLs; Workplace users hold none (groups is read-only, the manager carries ids), so that
+        walk, a tenth of a request, is skipped.
+        """
+        assert resource.meta is not None and resource.id is not None
+        location = self.resource_location(
+            base_url, self.get_resource_type_of(resource), resource.id
+        )
+        published: Resource[Any] = resource.model_copy(deep=True)
+        published.meta = resource.meta.model_copy(update={"location": location})
+        return published
 
     def read_patch(
         self, resource_type: ResourceType, body: bytes, content_type: str | None
@@ -105,7 +86,7 @@ class WorkplaceService(ScimService):
         return ScimResponse(HTTPStatus(self._config.delete_status))
 
     def error_of(self, exception: Exception) -> Error:  # type: ignore[override]
-        """Return the SCIM error of an exception; a uniqueness conflict gets the configured status."""
+        """Return the SCIM error of an exception; uniqueness conflicts get the configured status."""
         error: Error = super().error_of(exception)
         if error.scim_type == "uniqueness":
             # userName is the only unique attribute a client can write.

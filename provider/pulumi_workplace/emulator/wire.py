@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 
-class DropConnection(Exception):  # noqa: N818 - an instruction to the server, not an error
+class DropConnection(Exception):
     """Raised by the application to have the server close the connection without answering."""
 
 
@@ -49,7 +49,11 @@ def render(response: ScimResponse, error_format: ErrorFormat) -> tuple[int, dict
     if status >= 400 and body is not None and error_format != "scim":
         detail = str(body.get("detail") or HTTPStatus(status).phrase)
         if error_format == "graph":
-            error = {"message": detail, "type": body.get("scimType") or "SCIMException", "code": status}
+            error = {
+                "message": detail,
+                "type": body.get("scimType") or "SCIMException",
+                "code": status,
+            }
             body = {"error": error}
             headers["Content-Type"] = "application/json"
         else:
