@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from pulumi_harness import PulumiProject, find_pulumi
 
 

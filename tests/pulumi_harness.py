@@ -19,7 +19,12 @@ from typing import Any
 DEFAULT_TOOLS_BIN = Path.home() / ".cache/pulumi-workplace/pulumi-v3.274.1/bin"
 PASSPHRASE = "test-passphrase-not-secret"
 # Variables that make the CLI try cloud sign-up flows or change its behaviour under AI agents.
-_STRIPPED_ENV = ("PULUMI_ACCESS_TOKEN", "CLAUDECODE", "CLAUDE_CODE_ENTRYPOINT", "PULUMI_BACKEND_URL")
+_STRIPPED_ENV = (
+    "PULUMI_ACCESS_TOKEN",
+    "CLAUDECODE",
+    "CLAUDE_CODE_ENTRYPOINT",
+    "PULUMI_BACKEND_URL",
+)
 
 
 def tools_bin() -> Path:

@@ -8,6 +8,7 @@ import pulumi
 import pytest
 from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
+
 from pulumi_workplace.resources import _sdk_workarounds
 from pulumi_workplace.testing import Echo
 

@@ -1,9 +1,10 @@
 """The catalogue of Workplace user attributes the project manages.
 
-One row per attribute: the key used in `User` inputs, Pulumi state and previews (camelCase, flat so a
-preview names exactly what changes), the SCIM path on the wire, its type, and the other names it
-goes by (Entra ID's Workplace target names with 1.0 URNs, and RFC filter paths). Mappings,
-the `User` resource and the wire conversion all read this table, so an attribute is added in one place.
+One row per attribute: the key used in `User` inputs, Pulumi state and previews (camelCase and
+flat, so a preview names exactly what changes), the SCIM path on the wire, its type, and the other
+names it goes by (Entra ID's Workplace target names with 1.0 URNs, and RFC filter paths).
+Mappings, the `User` resource and the wire conversion all read this table, so an attribute is
+added in one place.
 """
 
 from __future__ import annotations

@@ -109,7 +109,9 @@ def settings_from(
         problems = []
         for item in error.errors():
             field = str(item["loc"][0]) if item["loc"] else "?"
-            key = next((k for k, f in {**numeric, "managerShape": "manager_shape"}.items()
-                        if f == field), field)
+            key = next(
+                (k for k, f in {**numeric, "managerShape": "manager_shape"}.items() if f == field),
+                field,
+            )
             problems.append(f"workplace:{key}: {item['msg']}")
         raise SettingsError("; ".join(problems)) from None

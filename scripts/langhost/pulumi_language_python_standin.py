@@ -41,30 +41,32 @@ def _python_for(info: language_pb2.ProgramInfo | None) -> str:
 
 
 class StandInLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
-    def Handshake(self, request, context):  # noqa: N802 (gRPC method names)
+    def Handshake(self, request, context):
         return language_pb2.LanguageHandshakeResponse()
 
-    def GetPluginInfo(self, request, context):  # noqa: N802
+    def GetPluginInfo(self, request, context):
         return plugin_pb2.PluginInfo(version=os.environ.get("PULUMI_STANDIN_VERSION", ""))
 
-    def GetRequiredPlugins(self, request, context):  # noqa: N802
+    def GetRequiredPlugins(self, request, context):
         return language_pb2.GetRequiredPluginsResponse()
 
-    def GetRequiredPackages(self, request, context):  # noqa: N802
+    def GetRequiredPackages(self, request, context):
         return language_pb2.GetRequiredPackagesResponse()
 
-    def GetProgramDependencies(self, request, context):  # noqa: N802
+    def GetProgramDependencies(self, request, context):
         return language_pb2.GetProgramDependenciesResponse()
 
-    def About(self, request, context):  # noqa: N802
+    def About(self, request, context):
         python = _python_for(request.info if request.HasField("info") else None)
         version = subprocess.run(
             [python, "-c", "import sys; print('.'.join(map(str, sys.version_info[:3])))"],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         ).stdout.strip()
         return language_pb2.AboutResponse(executable=python, version=version)
 
-    def Run(self, request, context):  # noqa: N802
+    def Run(self, request, context):
         info = request.info if request.HasField("info") else None
         python = _python_for(info)
         program = request.program
@@ -72,15 +74,25 @@ class StandInLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             program = os.path.join(info.program_directory, info.entry_point or "")
             program = program.rstrip("/") or info.program_directory
         args = [
-            python, "-u", _EXEC_SCRIPT,
-            "--monitor", request.monitor_address,
-            "--engine", request.args[0] if request.args else "",
-            "--project", request.project,
-            "--stack", request.stack,
-            "--pwd", request.pwd,
-            "--dry_run", "true" if request.dryRun else "false",
-            "--parallel", str(request.parallel),
-            "--organization", request.organization,
+            python,
+            "-u",
+            _EXEC_SCRIPT,
+            "--monitor",
+            request.monitor_address,
+            "--engine",
+            request.args[0] if request.args else "",
+            "--project",
+            request.project,
+            "--stack",
+            request.stack,
+            "--pwd",
+            request.pwd,
+            "--dry_run",
+            "true" if request.dryRun else "false",
+            "--parallel",
+            str(request.parallel),
+            "--organization",
+            request.organization,
         ]
         if info is not None and info.root_directory:
             args += ["--root_directory", info.root_directory]
@@ -97,12 +109,16 @@ class StandInLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             return language_pb2.RunResponse()
         if completed.returncode == _USER_ACTIONABLE_EXIT:
             return language_pb2.RunResponse(bail=True)
-        return language_pb2.RunResponse(error=f"Program exited with non-zero exit code: {completed.returncode}")
+        return language_pb2.RunResponse(
+            error=f"Program exited with non-zero exit code: {completed.returncode}"
+        )
 
 
 def main() -> None:
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4),
-                         options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)])
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=4),
+        options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)],
+    )
     language_pb2_grpc.add_LanguageRuntimeServicer_to_server(StandInLanguageHost(), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from conftest import TOKEN
 
 pytestmark = pytest.mark.cli
@@ -93,8 +94,10 @@ def test_refresh_reports_drift_and_up_repairs_it(workplace_project, emulator):
     worker_before = by_name(emulator, "worker@example.com")
 
     # Someone edits the account in Workplace directly.
-    with httpx.Client(base_url=emulator.url, headers={"Authorization": f"Bearer {TOKEN}",
-                                                       "User-Agent": "test-admin"}) as admin:
+    with httpx.Client(
+        base_url=emulator.url,
+        headers={"Authorization": f"Bearer {TOKEN}", "User-Agent": "test-admin"},
+    ) as admin:
         response = admin.patch(
             f"Users/{boss['id']}",
             json={
@@ -126,8 +129,10 @@ def test_account_deleted_in_workplace_is_dropped_by_refresh(workplace_project, e
     project.up()
     boss = by_name(emulator, "boss@example.com")
     worker = by_name(emulator, "worker@example.com")
-    with httpx.Client(base_url=emulator.url, headers={"Authorization": f"Bearer {TOKEN}",
-                                                       "User-Agent": "test-admin"}) as admin:
+    with httpx.Client(
+        base_url=emulator.url,
+        headers={"Authorization": f"Bearer {TOKEN}", "User-Agent": "test-admin"},
+    ) as admin:
         assert admin.delete(f"Users/{worker['id']}").status_code in (200, 204)
     result = project.refresh()
     assert "deleted" in result.stdout
@@ -139,8 +144,10 @@ def test_account_deleted_in_workplace_is_dropped_by_refresh(workplace_project, e
 
 
 def test_existing_account_is_adopted_not_duplicated(workplace_project, emulator):
-    with httpx.Client(base_url=emulator.url, headers={"Authorization": f"Bearer {TOKEN}",
-                                                       "User-Agent": "test-admin"}) as admin:
+    with httpx.Client(
+        base_url=emulator.url,
+        headers={"Authorization": f"Bearer {TOKEN}", "User-Agent": "test-admin"},
+    ) as admin:
         created = admin.post(
             "Users",
             json={

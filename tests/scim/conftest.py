@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pulumi_workplace.scim import ScimClient
 from scim_helpers import FAST, TOKEN
+
+from pulumi_workplace.scim import ScimClient
 
 ServerFactory = Callable[..., Any]
 ClientFactory = Callable[..., ScimClient]

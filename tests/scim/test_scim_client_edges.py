@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
+from scim_helpers import FAST, TOKEN
+
 from pulumi_workplace.scim import (
     ScimClient,
     ScimConnectionError,
@@ -19,7 +21,6 @@ from pulumi_workplace.scim import (
     ServerError,
     UnexpectedResponseError,
 )
-from scim_helpers import FAST, TOKEN
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from scim_helpers import assert_stored_as_sent, rich_user, stored_users
+
 from pulumi_workplace.scim import (
     ENTERPRISE_URN,
     BadRequestError,
@@ -18,7 +20,6 @@ from pulumi_workplace.scim import (
     ScimClient,
     ScimUser,
 )
-from scim_helpers import assert_stored_as_sent, rich_user, stored_users
 
 DEPARTMENT = f"{ENTERPRISE_URN}:department"
 
@@ -405,8 +406,9 @@ def test_request_headers(make_server: Any) -> None:
             seen.append(request)
             return transport.handle_request(request)
 
-    from pulumi_workplace import __version__
     from scim_helpers import TOKEN
+
+    from pulumi_workplace import __version__
 
     with ScimClient(server.url, TOKEN, transport=Recording(), user_agent="acme-sync/2") as client:
         client.create_user(ScimUser(user_name="h@example.com"))

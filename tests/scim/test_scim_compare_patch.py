@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from scim_helpers import rich_user
+
 from pulumi_workplace.scim import (
     ACCOUNT_STATUS_URN,
     ENTERPRISE_URN,
@@ -24,7 +26,6 @@ from pulumi_workplace.scim import (
     normalise,
 )
 from pulumi_workplace.scim.patch import PatchOp, PatchOperation
-from scim_helpers import rich_user
 
 DEPARTMENT = f"{ENTERPRISE_URN}:department"
 MANAGER = f"{ENTERPRISE_URN}:manager"

@@ -8,6 +8,8 @@ import traceback
 from typing import Any
 
 import pytest
+from scim_helpers import TOKEN, rich_user
+
 from pulumi_workplace.scim import (
     AuthenticationError,
     ClaimedAccountError,
@@ -22,7 +24,6 @@ from pulumi_workplace.scim import (
     ThrottledError,
     TLSError,
 )
-from scim_helpers import TOKEN, rich_user
 
 
 def test_connection_report(server: Any, client: ScimClient) -> None:

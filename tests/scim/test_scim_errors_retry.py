@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+
 from pulumi_workplace.scim import (
     AuthenticationError,
     BadRequestError,

@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from scim_helpers import TOKEN, assert_stored_as_sent, rich_user, stored_users
+
 from pulumi_workplace.scim import (
     ENTERPRISE_URN,
     Email,
@@ -18,7 +20,6 @@ from pulumi_workplace.scim import (
     ServerError,
     ThrottledError,
 )
-from scim_helpers import TOKEN, assert_stored_as_sent, rich_user, stored_users
 
 N = 200
 NO_FAULTS = {"error_rate": 0.0, "throttle_rate": 0.0, "drop_rate": 0.0, "lost_response_rate": 0.0}

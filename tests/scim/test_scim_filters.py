@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from pulumi_workplace.scim import ENTERPRISE_URN, eq_filter
 
 HOSTILE = [

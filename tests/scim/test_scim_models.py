@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
+from scim_helpers import rich_user
+
 from pulumi_workplace.scim import (
     ACCOUNT_STATUS_URN,
     AUTH_METHOD_URN,
@@ -19,8 +22,6 @@ from pulumi_workplace.scim import (
     canonical_path,
     normalise,
 )
-from pydantic import ValidationError
-from scim_helpers import rich_user
 
 DEPARTMENT = f"{ENTERPRISE_URN}:department"
 MANAGER = f"{ENTERPRISE_URN}:manager"

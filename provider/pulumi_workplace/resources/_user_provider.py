@@ -51,6 +51,7 @@ def _clean_errors(method: _F) -> _F:
 
     return wrapper  # type: ignore[return-value]
 
+
 _STATUS_KEYS = ("claimed", "adopted", "managed")
 
 
@@ -75,7 +76,9 @@ def _outputs(
     outs: dict[str, Any] = {k: props.get(k) for k in CONTROL_KEYS}
     outs.update(observed_values(stored, managed))
     status = stored.account_status
-    outs["claimed"] = bool(status.claimed) if status and status.claimed is not None else bool(claimed)
+    outs["claimed"] = (
+        bool(status.claimed) if status and status.claimed is not None else bool(claimed)
+    )
     outs["adopted"] = adopted
     outs["managed"] = managed
     return outs

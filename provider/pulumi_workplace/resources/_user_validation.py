@@ -93,7 +93,8 @@ def check_user(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[CheckFailu
                 failures.append(
                     CheckFailure(
                         "matchOn",
-                        f"needs a value for at least one matching attribute ({', '.join(match_on)})",
+                        "needs a value for at least one matching attribute "
+                        f"({', '.join(match_on)})",
                     )
                 )
         inputs["matchOn"] = match_on
@@ -109,7 +110,9 @@ def check_user(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[CheckFailu
     mode = news.get("deprovision") or "deactivate"
     if not is_unknown(mode) and mode not in DEPROVISION_MODES:
         failures.append(
-            CheckFailure("deprovision", f"deprovision must be one of {', '.join(DEPROVISION_MODES)}")
+            CheckFailure(
+                "deprovision", f"deprovision must be one of {', '.join(DEPROVISION_MODES)}"
+            )
         )
     inputs["deprovision"] = mode
 

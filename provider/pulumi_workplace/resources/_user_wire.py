@@ -70,10 +70,14 @@ def to_scim_user(values: Mapping[str, Any], clear: Iterable[str] = ()) -> ScimUs
         if values.get(key) is not None:
             user = user.with_path(path, values[key])
     if values.get("managerId") is not None:
-        user = user.with_path(BY_KEY["managerId"].scim_path, Manager(value=str(values["managerId"])))
+        user = user.with_path(
+            BY_KEY["managerId"].scim_path, Manager(value=str(values["managerId"]))
+        )
 
     if values.get("workEmail") is not None:
-        user = user.with_path("emails", [Email(value=values["workEmail"], type="work", primary=True)])
+        user = user.with_path(
+            "emails", [Email(value=values["workEmail"], type="work", primary=True)]
+        )
     phones = [
         PhoneNumber(value=values[key], type=kind)
         for key, kind in _PHONE_TYPES.items()
@@ -83,7 +87,9 @@ def to_scim_user(values: Mapping[str, Any], clear: Iterable[str] = ()) -> ScimUs
         user = user.with_path("phoneNumbers", phones)
     addresses = []
     work_parts = {
-        field: values[key] for key, field in _WORK_ADDRESS_PARTS.items() if values.get(key) is not None
+        field: values[key]
+        for key, field in _WORK_ADDRESS_PARTS.items()
+        if values.get(key) is not None
     }
     if work_parts:
         addresses.append(Address(type="work", primary=True, **work_parts))

@@ -77,7 +77,7 @@ class UserArgs:
     clear: Sequence[str] = ()
     """Attributes (catalogue keys) to empty in Workplace, e.g. a mapped source that became empty."""
     create_only: Mapping[str, Any] | None = None
-    """Values sent only when the account is created (Entra's 'only during creation' and defaults)."""
+    """Values sent only on create (Entra's 'only during creation' mappings and defaults)."""
 
     def to_props(self) -> dict[str, Any]:
         props: dict[str, Any] = {}
@@ -95,7 +95,7 @@ class UserArgs:
 
 
 _ATTRIBUTE_FIELDS = {_snake(a.key) for a in ATTRIBUTES}
-assert _ATTRIBUTE_FIELDS <= {f.name for f in fields(UserArgs)}, "UserArgs lacks a catalogue key"
+assert {f.name for f in fields(UserArgs)} >= _ATTRIBUTE_FIELDS, "UserArgs lacks a catalogue key"
 _OUTPUT_KEYS = [a.key for a in ATTRIBUTES] + ["claimed", "adopted", "managed"]
 
 
