@@ -1,0 +1,214 @@
+"""`pulumi_workplace.Provisioning`: assignments + mappings -> one `User` per managed person.
+
+The plan itself (who is in scope, what each account looks like, who is deactivated and why) is
+`pulumi_workplace.planning`, which knows nothing of Pulumi. This component turns the plan into
+`User` children, managers first, and remembers which people it manages in a stack output, read
+back next run through a StackReference to the stack itself: that is how a person who leaves the
+scope is deactivated (an update to `active: false`, shown as such in the preview) rather than
+silently dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import pulumi
+
+from pulumi_workplace.assignments import Assignment
+from pulumi_workplace.directory import Directory, InputError
+from pulumi_workplace.mapping import Mapping as AttributeMapping
+from pulumi_workplace.mapping import ScopingFilter
+from pulumi_workplace.planning import PlannedAccount, ProvisioningPlan, plan_provisioning
+from pulumi_workplace.resources.user import DeprovisionMode, User, UserArgs
+
+MANAGED_OUTPUT_SUFFIX = "managedPeople"
+
+
+def managed_output_name(component_name: str) -> str:
+    """The stack output where a `Provisioning` named `component_name` lists its people."""
+    return f"{component_name}.{MANAGED_OUTPUT_SUFFIX}"
+
+
+def _resource_name(component_name: str, person_id: str) -> str:
+    return f"{component_name}/{person_id.replace('::', ':')}"
+
+
+class Provisioning(pulumi.ComponentResource):
+    """Provision Workplace accounts from a directory, assignments, scope and mappings.
+
+    Outputs: `counts` (accounts by action: provision, deactivate, release), `user_ids`
+    (person id -> Workplace id), `deactivated` (person id -> reason).
+    """
+
+    counts: pulumi.Output[dict[str, int]]
+    user_ids: pulumi.Output[dict[str, str]]
+    deactivated: pulumi.Output[dict[str, str]]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        directory: Directory,
+        assignments: Sequence[Assignment | Mapping[str, Any]],
+        roles: Sequence[str],
+        mappings: Sequence[AttributeMapping] | None = None,
+        scope: Literal["assigned", "all"] = "assigned",
+        scoping_filters: Sequence[ScopingFilter | dict[str, Any]] = (),
+        nested_groups: bool | int = False,
+        skip_out_of_scope_deletions: bool = False,
+        deprovision: DeprovisionMode = "deactivate",
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("pulumi-workplace:index:Provisioning", name, None, opts)
+        self._name = name
+        self._deprovision: DeprovisionMode = deprovision
+
+        def plan_for(previous: Mapping[str, Any]) -> ProvisioningPlan:
+            return plan_provisioning(
+                directory,
+                assignments=assignments,
+                roles=roles,
+                mappings=mappings,
+                scope=scope,
+                scoping_filters=scoping_filters,
+                nested_groups=nested_groups,
+                previously_managed=set(previous),
+                skip_out_of_scope_deletions=skip_out_of_scope_deletions,
+            )
+
+        # Check the inputs now, before anything is registered: bad input never reaches Workplace.
+        try:
+            plan_for({})
+        except InputError as error:
+            raise pulumi.RunError(f"Provisioning {name!r}: {error}") from None
+
+        previous = _previously_managed(name)
+        result = previous.apply(lambda prev: self._declare(plan_for(prev), prev))
+        # The bookkeeping output read back is a secret; these summaries hold nothing secret.
+        self.counts = pulumi.Output.unsecret(result.apply(lambda r: r["counts"]))
+        self.user_ids = pulumi.Output.unsecret(result.apply(lambda r: r["user_ids"]))
+        self.deactivated = pulumi.Output.unsecret(result.apply(lambda r: r["deactivated"]))
+        # Bookkeeping for the next run, not for people: kept as a secret so previews show
+        # `[secret]` instead of one line per person.
+        pulumi.export(
+            managed_output_name(name), pulumi.Output.secret(result.apply(lambda r: r["managed"]))
+        )
+        self.register_outputs(
+            {"counts": self.counts, "userIds": self.user_ids, "deactivated": self.deactivated}
+        )
+
+    def _declare(
+        self, plan: ProvisioningPlan, previous: Mapping[str, _Previous]
+    ) -> dict[str, Any]:
+        """Register one `User` per kept account (managers first); summarise the plan."""
+        for warning in plan.warnings:
+            pulumi.log.warn(f"{self._name}: {warning}", resource=self)
+        _announce_deprovisioning(self, plan, previous)
+
+        users: dict[str, User] = {}
+        managed: dict[str, _Previous] = {}
+        for account in plan.creation_order():
+            user_name = account.mapped.values.get("userName") or _user_name(previous, account)
+            args = self._args(account, users, user_name)
+            users[account.person_id] = User(
+                _resource_name(self._name, account.person_id),
+                args,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            managed[account.person_id] = {
+                "userName": str(user_name or ""),
+                "active": account.action == "provision",
+            }
+        for account in plan.with_action("release"):
+            # Stop managing: keep the account as it is. Declared once more with `retain`, so
+            # that removing it from the program next run sends nothing to Workplace.
+            user_name = _user_name(previous, account) or account.user_principal_name
+            User(
+                _resource_name(self._name, account.person_id),
+                UserArgs(user_name=user_name, active=None, deprovision="retain"),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        return {
+            "counts": dict(plan.counts),
+            "user_ids": {pid: user.id for pid, user in users.items()},
+            "deactivated": {
+                a.person_id: a.reason or "" for a in plan.with_action("deactivate")
+            },
+            "managed": managed,
+        }
+
+    def _args(
+        self, account: PlannedAccount, users: Mapping[str, User], user_name: Any
+    ) -> UserArgs:
+        mapped = account.mapped
+        values = {k: v for k, v in mapped.attributes.items() if v is not None}
+        clear = sorted(k for k, v in mapped.attributes.items() if v is None and k != "managerId")
+        args = UserArgs(
+            match_on=mapped.match_on or ["userName"],
+            deprovision=self._deprovision,
+            clear=clear,
+            create_only={k: v for k, v in mapped.create_only.items() if v is not None},
+        )
+        for key, value in values.items():
+            setattr(args, _snake(key), value)
+        if user_name and not args.user_name:
+            args.user_name = user_name
+        if account.manager_person_id and account.manager_person_id in users:
+            args.manager_id = users[account.manager_person_id].id
+        elif "managerId" in mapped.attributes:
+            args.clear = sorted({*args.clear, "managerId"})
+        if account.action == "deactivate":
+            args.active = False
+            if account.reason == "removed_from_directory":
+                # Nothing is known of this person any more but the link: only deactivate.
+                args.clear = []
+                args.create_only = None
+        elif "active" not in values:
+            args.active = True
+        return args
+
+
+_Previous = dict[str, Any]
+"""What a run remembers of one person: {"userName": str, "active": bool}."""
+
+
+def _user_name(previous: Mapping[str, _Previous], account: PlannedAccount) -> str | None:
+    entry = previous.get(account.person_id) or {}
+    value = entry.get("userName")
+    return str(value) if value else None
+
+
+def _snake(key: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
+
+
+def _announce_deprovisioning(
+    component: pulumi.Resource, plan: ProvisioningPlan, previous: Mapping[str, _Previous]
+) -> None:
+    """Say plainly, in the preview, who loses access this run and why."""
+    for action, verb in (("deactivate", "DEACTIVATE"), ("release", "STOP MANAGING")):
+        # Already deactivated last run: nothing new to say.
+        accounts = [
+            a
+            for a in plan.with_action(action)  # type: ignore[arg-type]
+            if (previous.get(a.person_id) or {}).get("active", True)
+        ]
+        if not accounts:
+            continue
+        names = ", ".join(
+            f"{a.user_principal_name or _user_name(previous, a) or a.person_id} ({a.reason})"
+            for a in accounts[:20]
+        )
+        more = f" and {len(accounts) - 20} more" if len(accounts) > 20 else ""
+        pulumi.log.warn(f"will {verb} {len(accounts)} account(s): {names}{more}", resource=component)
+
+
+def _previously_managed(name: str) -> pulumi.Output[dict[str, _Previous]]:
+    """Person id -> what the last run of this stack managed (empty on the first run)."""
+    stack = pulumi.StackReference(
+        f"{name}-previous-run",
+        stack_name=f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}",
+    )
+    value = stack.get_output(managed_output_name(name))
+    return value.apply(lambda v: dict(v) if isinstance(v, Mapping) else {})
