@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 DEFAULT_TOOLS_BIN = Path.home() / ".cache/pulumi-workplace/pulumi-v3.274.1/bin"
 PASSPHRASE = "test-passphrase-not-secret"
 # Variables that make the CLI try cloud sign-up flows or change its behaviour under AI agents.
@@ -119,6 +121,14 @@ class PulumiProject:
         if secret:
             args.append("--secret")
         self.run(*args)
+
+    def config_set_objects(self, values: dict[str, Any]) -> None:
+        """Set structured config values by editing Pulumi.<stack>.yaml (plain values only)."""
+        path = self.workdir / f"Pulumi.{self.stack}.yaml"
+        document = yaml.safe_load(path.read_text()) if path.exists() else None
+        document = document or {}
+        document.setdefault("config", {}).update(values)
+        path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
 
     def preview(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self.run("preview", "--stack", self.stack, *args, check=check)
