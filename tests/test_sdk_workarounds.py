@@ -45,6 +45,16 @@ def test_three_thousand_dynamic_resources_register():
 
 
 @pytest.mark.timeout(300)
+def test_three_thousand_users_register():
+    from pulumi_workplace import User
+
+    pulumi.runtime.set_mocks(_Mocks(), project="wp", stack="test", preview=False)
+    users = [User(f"user-{i}", user_name=f"user{i}@example.com") for i in range(3000)]
+    assert len(users) == 3000
+    assert pickle._Pickler._batch_setitems is _sdk_workarounds._ORIGINAL_BATCH_SETITEMS
+
+
+@pytest.mark.timeout(300)
 def test_without_the_workaround_serialisation_breaks(monkeypatch):
     # Proves the test above could fail: with the restore switched off the SDK's bug shows up.
     monkeypatch.setattr("pulumi_workplace.resources._base.restore_pickler", lambda: None)
