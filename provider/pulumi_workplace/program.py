@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 
@@ -83,6 +83,14 @@ def load_mappings(overrides: list[dict[str, Any]] | None) -> list[Mapping]:
     return merge_mappings(default_mappings(), parsed)
 
 
+def _choice(value: str | None, setting: str, allowed: tuple[str, ...]) -> str:
+    if value is None:
+        return allowed[0]
+    if value not in allowed:
+        raise ConfigError(f"workplace:{setting} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
 def main() -> None:
     """Build the `Provisioning` component from `workplace:` stack config."""
     config = pulumi.Config("workplace")
@@ -95,11 +103,16 @@ def main() -> None:
             assignments=config.get_object("assignments") or [],
             roles=config.get_object("roles") or ["User"],
             mappings=load_mappings(config.get_object("mappings")),
-            scope=config.get("scope") or "assigned",
+            scope=cast(Any, _choice(config.get("scope"), "scope", ("assigned", "all"))),
             scoping_filters=config.get_object("scopingFilters") or [],
             nested_groups=config.get_object("nestedGroups") or False,
             skip_out_of_scope_deletions=config.get_bool("skipOutOfScopeDeletions") or False,
-            deprovision=config.get("deprovision") or "deactivate",
+            deprovision=cast(
+                Any,
+                _choice(
+                    config.get("deprovision"), "deprovision", ("deactivate", "delete", "retain")
+                ),
+            ),
         )
     except (InputError, ConfigError) as error:
         raise pulumi.RunError(str(error)) from None

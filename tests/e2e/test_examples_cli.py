@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from conftest import TOKEN
 from pulumi_harness import PulumiProject, pulumi_env
 

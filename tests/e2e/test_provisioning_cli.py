@@ -74,8 +74,12 @@ def test_group_assignment_unassignment_and_changes(workplace_project, emulator, 
 
     project.up()
     stored = accounts(emulator)
-    assert set(stored) == {"ana@contoso.com", "lena@contoso.com", "kai@contoso.com",
-                           "bob@contoso.com"}  # zoe is not assigned
+    assert set(stored) == {
+        "ana@contoso.com",
+        "lena@contoso.com",
+        "kai@contoso.com",
+        "bob@contoso.com",
+    }  # zoe is not assigned
     assert project.outputs()["counts"] == {"provision": 4, "deactivate": 0, "release": 0}
     lena, kai = stored["lena@contoso.com"], stored["kai@contoso.com"]
     manager = kai[ENTERPRISE]["manager"]
@@ -115,8 +119,12 @@ def test_group_assignment_unassignment_and_changes(workplace_project, emulator, 
 
     # A mapping changes: only that attribute, on every affected account.
     before = accounts(emulator)
-    configure(project, tmp_path, directory(dept_of_lena="Marketing"),
-              mappings=[{"target": "title", "expression": 'Join(" - ", [jobTitle], [department])'}])
+    configure(
+        project,
+        tmp_path,
+        directory(dept_of_lena="Marketing"),
+        mappings=[{"target": "title", "expression": 'Join(" - ", [jobTitle], [department])'}],
+    )
     emulator.reset_stats()
     project.up()
     after = accounts(emulator)

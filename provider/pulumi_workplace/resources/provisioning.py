@@ -98,9 +98,7 @@ class Provisioning(pulumi.ComponentResource):
             {"counts": self.counts, "userIds": self.user_ids, "deactivated": self.deactivated}
         )
 
-    def _declare(
-        self, plan: ProvisioningPlan, previous: Mapping[str, _Previous]
-    ) -> dict[str, Any]:
+    def _declare(self, plan: ProvisioningPlan, previous: Mapping[str, _Previous]) -> dict[str, Any]:
         """Register one `User` per kept account (managers first); summarise the plan."""
         for warning in plan.warnings:
             pulumi.log.warn(f"{self._name}: {warning}", resource=self)
@@ -132,15 +130,11 @@ class Provisioning(pulumi.ComponentResource):
         return {
             "counts": dict(plan.counts),
             "user_ids": {pid: user.id for pid, user in users.items()},
-            "deactivated": {
-                a.person_id: a.reason or "" for a in plan.with_action("deactivate")
-            },
+            "deactivated": {a.person_id: a.reason or "" for a in plan.with_action("deactivate")},
             "managed": managed,
         }
 
-    def _args(
-        self, account: PlannedAccount, users: Mapping[str, User], user_name: Any
-    ) -> UserArgs:
+    def _args(self, account: PlannedAccount, users: Mapping[str, User], user_name: Any) -> UserArgs:
         mapped = account.mapped
         values = {k: v for k, v in mapped.attributes.items() if v is not None}
         clear = sorted(k for k, v in mapped.attributes.items() if v is None and k != "managerId")
@@ -201,7 +195,9 @@ def _announce_deprovisioning(
             for a in accounts[:20]
         )
         more = f" and {len(accounts) - 20} more" if len(accounts) > 20 else ""
-        pulumi.log.warn(f"will {verb} {len(accounts)} account(s): {names}{more}", resource=component)
+        pulumi.log.warn(
+            f"will {verb} {len(accounts)} account(s): {names}{more}", resource=component
+        )
 
 
 def _previously_managed(name: str) -> pulumi.Output[dict[str, _Previous]]:
