@@ -113,8 +113,11 @@ def test_refresh_reports_drift_and_up_repairs_it(workplace_project, emulator):
     drift = project.preview("--refresh")
     assert "~ 1 to update" in drift.stdout
     assert "title" in drift.stdout
-    # Refresh lists users page by page instead of one GET per account.
-    assert emulator.stats()["by_method_kind"].get("GET user", 0) == 0
+    # Refresh lists users page by page (one page here) instead of one GET per account.
+    stats = emulator.stats()
+    assert stats["by_method_kind"].get("GET user", 0) == 0
+    assert stats["by_method_kind"].get("GET users", 0) == 1
+    assert stats["writes"] == 0
 
     emulator.reset_stats()
     project.up("--refresh")

@@ -95,9 +95,17 @@ def live_user(user_id: str) -> ScimUser | None:
     global _index
     with _lock:
         if _index is None:
-            _index = _LiveIndex(lambda: client().list_users())
+            _index = _LiveIndex(_list_and_mark_verified)
         index = _index
     return index.get(user_id)
+
+
+def _list_and_mark_verified() -> list[ScimUser]:
+    global _verified
+    users = client().list_users()
+    with _lock:
+        _verified = True  # a full listing proves the token and the permission already
+    return users
 
 
 def reset() -> None:
