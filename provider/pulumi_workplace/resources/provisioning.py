@@ -10,6 +10,7 @@ silently dropped.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -64,6 +65,9 @@ class Provisioning(pulumi.ComponentResource):
         self._name = name
         self._deprovision: DeprovisionMode = deprovision
 
+        # One clock for the whole run, so expressions using Now() plan the same both times.
+        now = dt.datetime.now(dt.UTC)
+
         def plan_for(previous: Mapping[str, Any]) -> ProvisioningPlan:
             return plan_provisioning(
                 directory,
@@ -75,6 +79,7 @@ class Provisioning(pulumi.ComponentResource):
                 nested_groups=nested_groups,
                 previously_managed=set(previous),
                 skip_out_of_scope_deletions=skip_out_of_scope_deletions,
+                now=now,
             )
 
         # Check the inputs now, before anything is registered: bad input never reaches Workplace.
