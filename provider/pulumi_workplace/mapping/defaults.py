@@ -34,7 +34,10 @@ def default_mappings() -> list[Mapping]:
         Mapping("familyName", source="surname"),
         Mapping(
             "formattedName",
-            expression='Coalesce(Join(" ", [givenName], [surname]), [displayName], [userPrincipalName])',
+            # Workplace needs name.formatted on create, so never leave it empty.
+            expression=(
+                'Coalesce(Join(" ", [givenName], [surname]), [displayName], [userPrincipalName])'
+            ),
         ),
         Mapping("streetAddress", source="streetAddress"),
         Mapping("locality", source="city"),
