@@ -159,3 +159,29 @@ def test_default_access_role_is_refused(workplace_project, emulator, tmp_path):
     assert result.returncode != 0
     assert "Default Access" in result.stdout + result.stderr
     assert emulator.stats()["writes"] == 0
+
+
+def test_renamed_person_is_an_update_not_a_new_account(workplace_project, emulator, tmp_path):
+    project = workplace_project(ROOT_PROGRAM)
+    configure(project, tmp_path, directory())
+    project.up()
+    kai = accounts(emulator)["kai@contoso.com"]
+
+    renamed = directory()
+    for entry in renamed["people"]:
+        if entry["id"] == "kai":
+            entry["userPrincipalName"] = entry["mail"] = "kai.tanaka@contoso.com"
+    renamed["groups"][0]["members"] = [
+        "kai.tanaka@contoso.com" if m == "kai@contoso.com" else m
+        for m in renamed["groups"][0]["members"]
+    ]
+    configure(project, tmp_path, renamed)
+    preview = project.preview()
+    assert "to create" not in preview.stdout and "to delete" not in preview.stdout
+    assert "workplace/kai.tanaka@contoso.com" in preview.stdout
+    emulator.reset_stats()
+    project.up()
+    after = accounts(emulator)
+    assert "kai@contoso.com" not in after
+    assert after["kai.tanaka@contoso.com"]["id"] == kai["id"]
+    assert emulator.stats()["by_method_kind"]["POST users"] == 0

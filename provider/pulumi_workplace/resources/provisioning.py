@@ -31,8 +31,8 @@ def managed_output_name(component_name: str) -> str:
     return f"{component_name}.{MANAGED_OUTPUT_SUFFIX}"
 
 
-def _resource_name(component_name: str, person_id: str) -> str:
-    return f"{component_name}/{person_id.replace('::', ':')}"
+def _resource_name(component_name: str, label: str) -> str:
+    return f"{component_name}/{label.lower().replace('::', ':')}"
 
 
 class Provisioning(pulumi.ComponentResource):
@@ -114,30 +114,36 @@ class Provisioning(pulumi.ComponentResource):
         for account in plan.creation_order():
             user_name = account.mapped.values.get("userName") or _user_name(previous, account)
             args = self._args(account, users, user_name)
-            users[account.person_id] = User(
-                _resource_name(self._name, account.person_id),
-                args,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+            name, opts = self._naming(account, previous)
+            users[account.person_id] = User(name, args, opts=opts)
             managed[account.person_id] = {
                 "userName": str(user_name or ""),
                 "active": account.action == "provision",
+                "resource": name,
             }
         for account in plan.with_action("release"):
             # Stop managing: keep the account as it is. Declared once more with `retain`, so
             # that removing it from the program next run sends nothing to Workplace.
             user_name = _user_name(previous, account) or account.user_principal_name
-            User(
-                _resource_name(self._name, account.person_id),
-                UserArgs(user_name=user_name, active=None, deprovision="retain"),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+            name, opts = self._naming(account, previous)
+            User(name, UserArgs(user_name=user_name, active=None, deprovision="retain"), opts=opts)
         return {
             "counts": dict(plan.counts),
             "user_ids": {pid: user.id for pid, user in users.items()},
             "deactivated": {a.person_id: a.reason or "" for a in plan.with_action("deactivate")},
             "managed": managed,
         }
+
+    def _naming(
+        self, account: PlannedAccount, previous: Mapping[str, _Previous]
+    ) -> tuple[str, pulumi.ResourceOptions]:
+        """Readable resource names (the userPrincipalName), stable across renames by alias."""
+        before = (previous.get(account.person_id) or {}).get("resource")
+        label = account.user_principal_name or _user_name(previous, account) or account.person_id
+        name = before if account.user_principal_name is None and before else None
+        name = name or _resource_name(self._name, label)
+        aliases = [pulumi.Alias(name=before)] if before and before != name else None
+        return name, pulumi.ResourceOptions(parent=self, aliases=aliases)
 
     def _args(self, account: PlannedAccount, users: Mapping[str, User], user_name: Any) -> UserArgs:
         mapped = account.mapped
