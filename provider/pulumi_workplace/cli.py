@@ -20,6 +20,11 @@ def _build_parser() -> argparse.ArgumentParser:
     from pulumi_workplace.emulator import _cli as emulator_cli
 
     emulator_cli.add_parser(commands)
+
+    from pulumi_workplace.operations import _connection_cli, _report_cli
+
+    _connection_cli.add_parser(commands)
+    _report_cli.add_parser(commands)
     return parser
 
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+if TYPE_CHECKING:
+    from pulumi_workplace.scim import ScimClient
 
 DEFAULT_TENANT_URL = "https://scim.workplace.com/"
 
@@ -48,6 +51,20 @@ class ConnectionSettings(BaseModel):
     retry_deadline: float = Field(default=120.0, gt=0)
     insecure_skip_tls_verify: bool = False
     manager_shape: Literal["managerId", "value"] = "managerId"
+
+    def client(self, **overrides: Any) -> ScimClient:
+        """A SCIM client for these settings; `overrides` replace client keyword arguments."""
+        from pulumi_workplace.scim import ScimClient
+
+        options: dict[str, Any] = {
+            "page_size": self.page_size,
+            "timeout": self.request_timeout,
+            "retry_deadline": self.retry_deadline,
+            "verify_tls": not self.insecure_skip_tls_verify,
+            "manager_shape": self.manager_shape,
+        }
+        options.update(overrides)
+        return ScimClient(self.tenant_url, self.token.get_secret_value(), **options)
 
     def cache_key(self) -> tuple[object, ...]:
         """Identity of a connection; includes the token so a rotated token gets a new client."""

@@ -27,6 +27,12 @@ def configure(config: ConfigSource) -> None:
         _config = config
 
 
+def current_config() -> ConfigSource | None:
+    """The stack config the engine sent, or None before `configure` (env vars then apply)."""
+    with _lock:
+        return _config
+
+
 def settings() -> ConnectionSettings:
     """The current connection settings: stack config, else environment variables."""
     return settings_from(_config if _config is not None else {})
@@ -39,15 +45,7 @@ def client() -> ScimClient:
     with _lock:
         existing = _clients.get(key)
         if existing is None:
-            existing = ScimClient(
-                current.tenant_url,
-                current.token.get_secret_value(),
-                page_size=current.page_size,
-                timeout=current.request_timeout,
-                retry_deadline=current.retry_deadline,
-                verify_tls=not current.insecure_skip_tls_verify,
-                manager_shape=current.manager_shape,
-            )
+            existing = current.client()
             _clients[key] = existing
         return existing
 

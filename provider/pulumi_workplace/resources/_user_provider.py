@@ -25,7 +25,8 @@ from pulumi.dynamic import (
 )
 
 from pulumi_workplace.attributes import BY_KEY
-from pulumi_workplace.resources import _connection
+from pulumi_workplace.operations.breaker import CircuitOpenError
+from pulumi_workplace.resources import _connection, _run
 from pulumi_workplace.resources._user_validation import CONTROL_KEYS, check_user, is_unknown
 from pulumi_workplace.resources._user_wire import observed_values, to_scim_user
 from pulumi_workplace.scim import ClaimedAccountError, NotFoundError, ScimError, ScimUser
@@ -46,7 +47,7 @@ def _clean_errors(method: _F) -> _F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return method(*args, **kwargs)
-        except (ScimError, SettingsError) as error:
+        except (ScimError, SettingsError, _run.PausedError, CircuitOpenError) as error:
             raise WorkplaceError(str(error)) from None
 
     return wrapper  # type: ignore[return-value]
@@ -82,6 +83,25 @@ def _outputs(
     outs["adopted"] = adopted
     outs["managed"] = managed
     return outs
+
+
+def _changes(
+    old: Mapping[str, Any], new: Mapping[str, Any], clear: Any = ()
+) -> dict[str, tuple[Any, Any]]:
+    """Catalogue keys whose value differs, with (old, new); cleared keys go to None."""
+    changes = {k: (old.get(k), v) for k, v in new.items() if old.get(k) != v}
+    changes.update({k: (old.get(k), None) for k in clear or () if old.get(k) is not None})
+    return changes
+
+
+def _created(values: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {k: (None, v) for k, v in values.items()}
+
+
+def _update_action(changes: Mapping[str, tuple[Any, Any]]) -> str:
+    if "active" in changes:
+        return "reactivate" if changes["active"][1] else "deactivate"
+    return "update"
 
 
 def _note(message: str) -> None:
@@ -127,27 +147,43 @@ class UserProvider(ResourceProvider):
         values = {**(props.get("createOnly") or {}), **_desired_values(props)}
         desired = to_scim_user(values, props.get("clear") or [])
         match_on = props.get("matchOn") or ["userName"]
-        existing = client.find_by_matching(desired, match_on)
-        if existing is not None and existing.id is not None:
-            # Adopt: `pulumi import` cannot work for dynamic resources, so matching is the way.
-            stored = client.patch_user(existing.id, existing, desired) or existing
-            return CreateResult(id_=existing.id, outs=_outputs(stored, props, adopted=True))
-        result = client.create_user_detailed(desired, match_on=match_on)
-        created = result.user
-        assert created.id is not None, "Workplace returned a user without an id"
-        # "recovered" = our own POST whose answer was lost; "conflict" = someone else's account.
-        adopted = result.reason == "conflict"
-        return CreateResult(id_=created.id, outs=_outputs(created, props, adopted=adopted))
+
+        def create_or_adopt() -> tuple[ScimUser, bool, dict[str, tuple[Any, Any]] | None]:
+            existing = client.find_by_matching(desired, match_on)
+            if existing is not None and existing.id is not None:
+                # Adopt: `pulumi import` cannot work for dynamic resources; matching is the way.
+                stored = client.patch_user(existing.id, existing, desired) or existing
+                return stored, True, _changes(observed_values(existing, values), values)
+            result = client.create_user_detailed(desired, match_on=match_on)
+            # "recovered" = our own POST whose answer was lost; "conflict" = someone else's.
+            return result.user, result.reason == "conflict", None
+
+        stored, adopted, _ = _run.operate(
+            "create",
+            props,
+            create_or_adopt,
+            describe=lambda r: ("adopt" if r[1] else "create", r[2] if r[1] else _created(values)),
+        )
+        assert stored.id is not None, "Workplace returned a user without an id"
+        return CreateResult(id_=stored.id, outs=_outputs(stored, props, adopted=adopted))
 
     @_clean_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         client = _connection.client()
-        before = to_scim_user(_state_values(olds))
-        after = to_scim_user(_desired_values(news), news.get("clear") or [])
-        stored = client.patch_user(id_, before, after)
+        old_values, new_values = _state_values(olds), _desired_values(news)
+        before = to_scim_user(old_values)
+        after = to_scim_user(new_values, news.get("clear") or [])
+        changes = _changes(old_values, new_values, news.get("clear") or [])
+        stored = _run.operate(
+            "update",
+            news,
+            lambda: client.patch_user(id_, before, after),
+            workplace_id=id_,
+            describe=lambda r: (_update_action(changes) if r is not None else "none", changes),
+        )
         if stored is None:
             # Nothing to send: state already matches; keep what Workplace reported last.
-            stored = to_scim_user({**_state_values(olds), **_desired_values(news)})
+            stored = to_scim_user({**old_values, **new_values})
         return UpdateResult(
             outs=_outputs(
                 stored, news, adopted=bool(olds.get("adopted")), claimed=olds.get("claimed")
@@ -170,16 +206,29 @@ class UserProvider(ResourceProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         mode = props.get("deprovision") or "deactivate"
         if mode == "retain":
+            _run.operate("retain", props, lambda: None, workplace_id=id_)
             return
         client = _connection.client()
         label = props.get("userName") or props.get("externalId") or id_
-        try:
-            if mode == "delete":
-                try:
-                    client.delete_user(id_)
-                    return
-                except ClaimedAccountError:
-                    _note(f"{label}: account was claimed, so it is deactivated instead of deleted")
-            client.deactivate_user(id_)
-        except NotFoundError:
-            _note(f"{label}: account {id_} is already gone from Workplace")
+
+        def deprovision() -> str:
+            try:
+                if mode == "delete":
+                    try:
+                        client.delete_user(id_)
+                        return "delete"
+                    except ClaimedAccountError:
+                        _note(f"{label}: account was claimed, so it is deactivated, not deleted")
+                client.deactivate_user(id_)
+                return "deactivate"
+            except NotFoundError:
+                _note(f"{label}: account {id_} is already gone from Workplace")
+                return "none"
+
+        _run.operate(
+            "deactivate",
+            props,
+            deprovision,
+            workplace_id=id_,
+            describe=lambda taken: (taken, {"active": (True, False)} if taken != "none" else None),
+        )

@@ -15,7 +15,7 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """How the engine passes a value not yet known during a preview."""
 
 DEPROVISION_MODES = ("deactivate", "delete", "retain")
-CONTROL_KEYS = ("matchOn", "deprovision", "clear", "createOnly")
+CONTROL_KEYS = ("matchOn", "deprovision", "clear", "createOnly", "stack")
 OUTPUT_ONLY_KEYS = ("claimed", "adopted", "managed")
 
 _MAX_LENGTH = 1024

@@ -20,7 +20,10 @@ from pulumi_workplace.assignments import Assignment
 from pulumi_workplace.directory import Directory, InputError
 from pulumi_workplace.mapping import Mapping as AttributeMapping
 from pulumi_workplace.mapping import ScopingFilter
+from pulumi_workplace.operations.guard import allowed_from, guard_from
 from pulumi_workplace.planning import PlannedAccount, ProvisioningPlan, plan_provisioning
+from pulumi_workplace.resources import _run_notices
+from pulumi_workplace.resources._program_config import ProgramConfig
 from pulumi_workplace.resources.user import DeprovisionMode, User, UserArgs
 
 MANAGED_OUTPUT_SUFFIX = "managedPeople"
@@ -107,7 +110,9 @@ class Provisioning(pulumi.ComponentResource):
         """Register one `User` per kept account (managers first); summarise the plan."""
         for warning in plan.warnings:
             pulumi.log.warn(f"{self._name}: {warning}", resource=self)
+        self._guard(plan, previous)
         _announce_deprovisioning(self, plan, previous)
+        _run_notices.stop_if_paused(self)
 
         users: dict[str, User] = {}
         managed: dict[str, _Previous] = {}
@@ -133,6 +138,18 @@ class Provisioning(pulumi.ComponentResource):
             "deactivated": {a.person_id: a.reason or "" for a in plan.with_action("deactivate")},
             "managed": managed,
         }
+
+    def _guard(self, plan: ProvisioningPlan, previous: Mapping[str, _Previous]) -> None:
+        """Entra's accidental-deletions prevention: too many deprovisions stop the run here,
+        before any `User` is registered, so preview and up fail before anything changes."""
+        planned = len(_newly_deprovisioned(plan, previous))
+        config = ProgramConfig()
+        decision = guard_from(config).evaluate(planned, len(previous), allowed=allowed_from())
+        if decision.approved:
+            pulumi.log.warn(decision.message, resource=self)
+        if decision.blocked:
+            _run_notices.notify_guard(config, decision.message)
+            raise pulumi.RunError(f"{self._name}: {decision.message}")
 
     def _naming(
         self, account: PlannedAccount, previous: Mapping[str, _Previous]
@@ -188,17 +205,24 @@ def _snake(key: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
 
 
+def _newly_deprovisioned(
+    plan: ProvisioningPlan, previous: Mapping[str, _Previous]
+) -> list[PlannedAccount]:
+    """Accounts this run deactivates that were active after the last run."""
+    return [
+        a
+        for a in plan.with_action("deactivate")
+        if (previous.get(a.person_id) or {}).get("active", True)
+    ]
+
+
 def _announce_deprovisioning(
     component: pulumi.Resource, plan: ProvisioningPlan, previous: Mapping[str, _Previous]
 ) -> None:
     """Say plainly, in the preview, who loses access this run and why."""
-    for action, verb in (("deactivate", "DEACTIVATE"), ("release", "STOP MANAGING")):
-        # Already deactivated last run: nothing new to say.
-        accounts = [
-            a
-            for a in plan.with_action(action)  # type: ignore[arg-type]
-            if (previous.get(a.person_id) or {}).get("active", True)
-        ]
+    releases = [a for a in plan.with_action("release") if a.person_id in previous]
+    groups = (("DEACTIVATE", _newly_deprovisioned(plan, previous)), ("STOP MANAGING", releases))
+    for verb, accounts in groups:
         if not accounts:
             continue
         names = ", ".join(

@@ -128,6 +128,8 @@ class User(WorkplaceDynamicResource, module="workplace", name="User"):
                 raise TypeError(f"User {resource_name!r}: unknown argument(s) {sorted(unknown)}")
             args = UserArgs(**kwargs)
         props = args.to_props()
+        # Names the stack in the provisioning log; the provider process is not told it.
+        props["stack"] = pulumi.get_stack()
         # Declared outputs must be present (as None) to appear on the resource object.
         for key in _OUTPUT_KEYS:
             props.setdefault(key, None)

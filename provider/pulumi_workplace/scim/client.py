@@ -398,7 +398,7 @@ class ScimClient:
         else:
             summary = f"Cannot reach Workplace at {self._host}"
         return ScimConnectionError(
-            f"{summary} on {where}{note} ({reason}): check workplace:baseUrl, DNS and "
+            f"{summary} on {where}{note} ({reason}): check workplace:tenantUrl, DNS and "
             "network access",
             method=method,
             path=self._full_path(path),

@@ -1,0 +1,63 @@
+"""Program-side run rules: provisioning paused, and notices when the deprovision guard trips."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pulumi
+
+from pulumi_workplace.operations.log import ProvisioningLog
+from pulumi_workplace.operations.notify import send_notification
+from pulumi_workplace.operations.notify import settings_from as notify_settings_from
+from pulumi_workplace.resources._program_config import ProgramConfig
+from pulumi_workplace.resources._run import PAUSED_MESSAGE, log_path, provisioning_paused
+
+
+def _log(config: ProgramConfig) -> ProvisioningLog | None:
+    path = log_path(config)
+    if path is None:
+        return None
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + f"-program-{os.getpid()}"
+    return ProvisioningLog(path, stack=pulumi.get_stack(), run_id=run_id)
+
+
+def stop_if_paused(component: pulumi.Resource) -> None:
+    """With provisioning off, a preview shows the plan and says so; `up` stops before writing."""
+    config = ProgramConfig()
+    if not provisioning_paused(config):
+        return
+    if pulumi.runtime.is_dry_run():
+        pulumi.log.warn(
+            "provisioning is paused (workplace:provisioningStatus is off): this preview shows "
+            "the plan, and `pulumi up` will not write to Workplace",
+            resource=component,
+        )
+        return
+    log = _log(config)
+    if log is not None:
+        log.record("paused", person=None, workplace_id=None, status="skipped", error=PAUSED_MESSAGE)
+    raise pulumi.RunError(PAUSED_MESSAGE)
+
+
+def notify_guard(config: ProgramConfig, message: str) -> None:
+    """Record the tripped guard and notify; a notification problem is reported, never raised."""
+    log = _log(config)
+    if log is not None:
+        log.record("guard", person=None, workplace_id=None, status="failure", error=message)
+    try:
+        settings = notify_settings_from(config)
+    except Exception as error:
+        pulumi.log.warn(f"notification settings unusable: {error}")
+        return
+    if not settings.enabled:
+        return
+    for result in send_notification(
+        settings,
+        subject="Workplace provisioning stopped: too many deprovisions",
+        summary=None,
+        text=message,
+        event="provisioning.guard_blocked",
+    ):
+        if not result.ok:
+            pulumi.log.warn(f"notification via {result.channel} failed: {result.error}")
