@@ -25,6 +25,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
     _connection_cli.add_parser(commands)
     _report_cli.add_parser(commands)
+
+    from pulumi_workplace import _urn_cli
+
+    _urn_cli.add_parser(commands)
     return parser
 
 

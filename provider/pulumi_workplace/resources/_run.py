@@ -117,10 +117,12 @@ def operate(
     *,
     workplace_id: str | None = None,
     describe: Callable[[_T], tuple[str, Mapping[str, tuple[Any, Any]] | None]] | None = None,
+    identify: Callable[[_T], str | None] | None = None,
 ) -> _T:
     """Run one write to Workplace under the run's rules and record it in the provisioning log.
 
-    `describe` turns the result into the action actually taken and the changed attributes.
+    `describe` turns the result into the action actually taken and the changed attributes;
+    `identify` gives the Workplace id of a created account.
     """
     run = current()
     stack = str(props.get("stack") or "")
@@ -161,6 +163,8 @@ def operate(
     if run.breaker is not None:
         run.breaker.record_success()
     taken, changes = describe(result) if describe else (action, None)
+    if identify is not None:
+        workplace_id = identify(result) or workplace_id
     if taken != "none":
         run.record(
             stack,

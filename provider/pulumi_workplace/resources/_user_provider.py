@@ -163,6 +163,7 @@ class UserProvider(ResourceProvider):
             props,
             create_or_adopt,
             describe=lambda r: ("adopt" if r[1] else "create", r[2] if r[1] else _created(values)),
+            identify=lambda r: r[0].id,
         )
         assert stored.id is not None, "Workplace returned a user without an id"
         return CreateResult(id_=stored.id, outs=_outputs(stored, props, adopted=adopted))

@@ -34,7 +34,8 @@ def managed_output_name(component_name: str) -> str:
     return f"{component_name}.{MANAGED_OUTPUT_SUFFIX}"
 
 
-def _resource_name(component_name: str, label: str) -> str:
+def resource_name(component_name: str, label: str) -> str:
+    """The name of a person's `User` under a component: `<component>/<userPrincipalName>`."""
     return f"{component_name}/{label.lower().replace('::', ':')}"
 
 
@@ -158,7 +159,7 @@ class Provisioning(pulumi.ComponentResource):
         before = (previous.get(account.person_id) or {}).get("resource")
         label = account.user_principal_name or _user_name(previous, account) or account.person_id
         name = before if account.user_principal_name is None and before else None
-        name = name or _resource_name(self._name, label)
+        name = name or resource_name(self._name, label)
         aliases = [pulumi.Alias(name=before)] if before and before != name else None
         return name, pulumi.ResourceOptions(parent=self, aliases=aliases)
 
