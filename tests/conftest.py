@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,13 +36,35 @@ TOKEN = "e2e-token-3c1f0d9a7b"
 
 
 @pytest.fixture
-def emulator(tmp_path: Path):
-    """A Workplace emulator on a free loopback port, persisting under tmp_path."""
+def emulator_token() -> str:
+    """The bearer token `make_emulator` servers accept; test folders may override it."""
+    return TOKEN
+
+
+@pytest.fixture
+def make_emulator(emulator_token: str) -> Iterator[Callable[..., Any]]:
+    """Factory: `make_emulator(**EmulatorConfig fields)` -> a started emulator on a free
+    loopback port (in memory unless `data_file` is given), stopped at teardown."""
     from pulumi_workplace.emulator import EmulatorConfig, EmulatorServer
 
-    config = EmulatorConfig(token=TOKEN, data_file=str(tmp_path / "workplace.jsonl"))
-    with EmulatorServer(config, port=0) as server:
-        yield server
+    started: list[EmulatorServer] = []
+
+    def make(**fields: Any) -> EmulatorServer:
+        fields.setdefault("token", emulator_token)
+        server = EmulatorServer(EmulatorConfig(**fields), port=0)
+        server.start()
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def emulator(make_emulator: Callable[..., Any], tmp_path: Path) -> Any:
+    """A Workplace emulator on a free loopback port, persisting under tmp_path."""
+    return make_emulator(data_file=str(tmp_path / "workplace.jsonl"))
 
 
 @pytest.fixture

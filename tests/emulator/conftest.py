@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import httpx
 import pytest
 from emulator_helpers import AUTH, TOKEN
 
-from pulumi_workplace.emulator import EmulatorConfig, EmulatorServer
+from pulumi_workplace.emulator import EmulatorServer
 
 ServerFactory = Callable[..., EmulatorServer]
 ClientFactory = Callable[..., httpx.Client]
 
 
 @pytest.fixture
-def make_emulator() -> Iterator[ServerFactory]:
-    """Factory: `make_emulator(**config fields)` -> a started server, stopped at teardown."""
-    started: list[EmulatorServer] = []
-
-    def make(**fields: Any) -> EmulatorServer:
-        fields.setdefault("token", TOKEN)
-        server = EmulatorServer(EmulatorConfig(**fields), port=0)
-        server.start()
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop()
+def emulator_token() -> str:
+    """The emulator tests' token (see the root conftest's `make_emulator`)."""
+    return TOKEN
 
 
 @pytest.fixture

@@ -22,22 +22,15 @@ ClientFactory = Callable[..., ScimClient]
 
 
 @pytest.fixture
-def make_server() -> Iterator[ServerFactory]:
+def emulator_token() -> str:
+    """The client tests' token (see the root conftest's `make_emulator`)."""
+    return TOKEN
+
+
+@pytest.fixture
+def make_server(make_emulator: ServerFactory) -> ServerFactory:
     """Factory: `make_server(**EmulatorConfig fields)` -> a started emulator, stopped after."""
-    from pulumi_workplace.emulator import EmulatorConfig, EmulatorServer
-
-    started: list[Any] = []
-
-    def make(**config: Any) -> Any:
-        config.setdefault("token", TOKEN)
-        server = EmulatorServer(EmulatorConfig(**config), port=0)
-        server.start()
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop()
+    return make_emulator
 
 
 @pytest.fixture

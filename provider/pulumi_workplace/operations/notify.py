@@ -6,7 +6,6 @@ message carries the SMTP password, a webhook header value or the webhook URL's p
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import ssl
@@ -19,6 +18,7 @@ from typing import Any, Literal, Self
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from pulumi_workplace._net import is_loopback
 from pulumi_workplace._version import __version__
 from pulumi_workplace.operations import _smtp, _webhook
 from pulumi_workplace.operations._config import ConfigReader
@@ -57,15 +57,6 @@ PAYLOAD_FAILURES = 50
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _SUBJECT_LIMIT = 200
 _MIN_PATH_SECRET = 12
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _address(value: str) -> str | None:
@@ -153,7 +144,7 @@ class NotificationSettings(BaseModel):
             raise ValueError(f"workplace:notifyTo has {len(bad)} entry(s) that are not addresses")
         if (self.smtp_user is None) != (self.smtp_password is None):
             raise ValueError("workplace:notifySmtpUser and notifySmtpPassword go together")
-        if self.smtp_security == "none" and self.smtp_user and not _is_loopback(self.smtp_host):
+        if self.smtp_security == "none" and self.smtp_user and not is_loopback(self.smtp_host):
             raise ValueError(
                 "refusing to send the SMTP password in clear text: with a user, "
                 "workplace:notifySmtpSecurity must be starttls or tls (none is for loopback)"
@@ -171,7 +162,7 @@ class NotificationSettings(BaseModel):
             raise ValueError("workplace:notifyWebhookUrl is not a valid URL") from None
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError("workplace:notifyWebhookUrl must be an http(s) URL with a host")
-        if url.scheme == "http" and not _is_loopback(url.host) and not self.webhook_allow_insecure:
+        if url.scheme == "http" and not is_loopback(url.host) and not self.webhook_allow_insecure:
             raise ValueError(
                 "workplace:notifyWebhookUrl must use https:// for a non-loopback host (set "
                 "workplace:notifyWebhookAllowInsecure true to allow plain http)"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import ssl
@@ -16,6 +15,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from pulumi_workplace._net import is_loopback
 from pulumi_workplace._version import __version__
 from pulumi_workplace.scim._retry import (
     IDEMPOTENT_RETRYABLE_STATUSES,
@@ -109,15 +109,6 @@ class CreateResult(BaseModel):
     def adopted(self) -> bool:
         """True when the account was found by search rather than returned by a POST."""
         return self.reason != "created"
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _is_tls_failure(error: BaseException) -> bool:
@@ -219,7 +210,7 @@ class ScimClient:
             raise ValueError("base_url must not contain credentials; the token is sent separately")
         if not url.path.endswith("/"):
             url = url.copy_with(path=url.path + "/")
-        if url.scheme == "http" and not _is_loopback(url.host):
+        if url.scheme == "http" and not is_loopback(url.host):
             if not allow_insecure_http:
                 raise InsecureTransportError(
                     f"Refusing to send the token over plain HTTP to {url.host}: use https:// "
