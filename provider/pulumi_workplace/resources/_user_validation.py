@@ -58,7 +58,9 @@ def _check_value(key: str, value: Any) -> str | None:
 def check_user(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[CheckFailure]]:
     """Validated, normalised inputs and the failures found (each naming its property)."""
     failures: list[CheckFailure] = []
-    inputs = dict(news)
+    # Unset attributes arrive as nulls (the resource declares every output); keeping them would
+    # store dozens of empty keys per account in state.
+    inputs = {k: v for k, v in news.items() if v is not None or k in CONTROL_KEYS}
     for key, value in news.items():
         if key.startswith("__") or key in CONTROL_KEYS:
             continue
