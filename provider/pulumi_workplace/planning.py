@@ -183,6 +183,7 @@ def plan_provisioning(
         }
     _link_managers(directory, drafts, warnings)
     problems.extend(_cycles(drafts))
+    problems.extend(_shared_matching_values(drafts))
     if problems:
         raise ProvisioningInputError(
             problems, summary=f"provisioning inputs: {len(problems)} problem(s)"
@@ -297,6 +298,28 @@ def _link_managers(
                 f"person {draft['user_principal_name']}: manager {ref} {where}; "
                 "managerId is left empty"
             )
+
+
+def _shared_matching_values(drafts: dict[str, dict[str, Any]]) -> list[str]:
+    """Two people with the same matching value would adopt one Workplace account between them."""
+    problems: list[str] = []
+    seen: dict[tuple[str, str], str] = {}
+    for person_id, draft in sorted(drafts.items()):
+        if draft["action"] == "release":
+            continue
+        mapped: MappedAccount = draft["mapped"]
+        for key in mapped.match_on:
+            value = mapped.values.get(key)
+            if not isinstance(value, str) or not value:
+                continue
+            label = draft.get("user_principal_name") or person_id
+            other = seen.setdefault((key, value.casefold()), label)
+            if other != label:
+                problems.append(
+                    f"{other} and {label}: both have {key} {value!r}; a matching attribute "
+                    "must be unique, or both people would be linked to one Workplace account"
+                )
+    return problems
 
 
 def _cycles(drafts: dict[str, dict[str, Any]]) -> list[str]:

@@ -224,3 +224,24 @@ def test_now_is_one_clock_for_the_whole_plan() -> None:
         now=NOW,
     )
     assert {a.mapped.create_only["nickName"] for a in plan.accounts} == {"11/20/2025 12:00:00 AM"}
+
+
+def test_people_sharing_a_matching_value_are_refused() -> None:
+    # Both would be linked to the one Workplace account with externalId "shared".
+    directory = Directory(
+        [
+            person("ann@contoso.com", mailNickname="shared"),
+            person("ben@contoso.com", mailNickname="Shared"),
+            person("cat@contoso.com", mailNickname="cat"),
+        ]
+    )
+    with pytest.raises(ProvisioningInputError) as caught:
+        plan_provisioning(
+            directory,
+            assignments=[Assignment(user=p.id, role="Employee") for p in directory.people],
+            roles=ROLES,
+            now=NOW,
+        )
+    message = str(caught.value)
+    assert "ann@contoso.com and ben@contoso.com: both have externalId 'Shared'" in message
+    assert "cat@contoso.com" not in message

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -85,6 +86,22 @@ def _outputs(
     return outs
 
 
+_adopted_lock = threading.Lock()
+_adopted_by: dict[str, str] = {}
+
+
+def _claim_for_adoption(workplace_id: str, values: Mapping[str, Any]) -> None:
+    """Refuse to adopt, in one run, an account another resource of the run already adopted."""
+    who = str(values.get("userName") or values.get("externalId") or "?")
+    with _adopted_lock:
+        first = _adopted_by.setdefault(workplace_id, who)
+    if first != who:
+        raise WorkplaceError(
+            f"{who}: the matching account {workplace_id} was already adopted by {first} in this "
+            "run; two people cannot share one Workplace account (check the matching attributes)"
+        )
+
+
 def _changes(
     old: Mapping[str, Any], new: Mapping[str, Any], clear: Any = ()
 ) -> dict[str, tuple[Any, Any]]:
@@ -151,6 +168,7 @@ class UserProvider(ResourceProvider):
         def create_or_adopt() -> tuple[ScimUser, bool, dict[str, tuple[Any, Any]] | None]:
             existing = client.find_by_matching(desired, match_on)
             if existing is not None and existing.id is not None:
+                _claim_for_adoption(existing.id, values)
                 # Adopt: `pulumi import` cannot work for dynamic resources; matching is the way.
                 stored = client.patch_user(existing.id, existing, desired) or existing
                 return stored, True, _changes(observed_values(existing, values), values)

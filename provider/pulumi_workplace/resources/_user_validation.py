@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +21,8 @@ OUTPUT_ONLY_KEYS = ("claimed", "adopted", "managed")
 
 _MAX_LENGTH = 1024
 _EMAIL = re.compile(r"^[^@\s\"<>()\[\],;:\\]+@[^@\s\"<>()\[\],;:\\]+\.[^@\s\"<>()\[\],;:\\]+$")
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 controls and the Unicode line/paragraph separators.
+_CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _EMAIL_KEYS = ("workEmail",)
 
 
@@ -35,10 +37,14 @@ def _check_value(key: str, value: Any) -> str | None:
         return None
     kind = BY_KEY[key].type
     if kind == "boolean":
-        return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
+        return (
+            None
+            if isinstance(value, bool)
+            else f"must be true or false, not a {type(value).__name__}"
+        )
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
-            return f"must be a whole number (epoch seconds), not {value!r}"
+            return f"must be a whole number (epoch seconds), not a {type(value).__name__}"
         return None
     if not isinstance(value, str):
         return f"must be a string, not {type(value).__name__}"
@@ -46,12 +52,14 @@ def _check_value(key: str, value: Any) -> str | None:
         return f"is {len(value)} characters long; the limit is {_MAX_LENGTH}"
     if _CONTROL_CHARS.search(value):
         return "contains a control character"
-    if key == "userName" and (not value.strip() or value != value.strip() or " " in value):
-        return f"must be a non-empty sign-in name without spaces, not {value!r}"
+    if key == "userName" and (not value or any(c.isspace() for c in value)):
+        return "must be a non-empty sign-in name without spaces"
+    if key == "userName" and any(unicodedata.category(c) == "Cf" for c in value):
+        return "contains an invisible formatting character (bidi mark, zero-width space, ...)"
     if key in _EMAIL_KEYS and not _EMAIL.match(value):
-        return f"is not a valid e-mail address: {value!r}"
+        return "is not a valid e-mail address"
     if key == "authMethod" and value.lower() not in AUTH_METHODS:
-        return f"must be one of {', '.join(AUTH_METHODS)}, not {value!r}"
+        return f"must be one of {', '.join(AUTH_METHODS)}"
     return None
 
 
@@ -72,7 +80,8 @@ def check_user(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[CheckFailu
             continue
         problem = _check_value(key, value)
         if problem:
-            failures.append(CheckFailure(key, f"{key} {problem}"))
+            # Property "" keeps the engine from echoing the raw value (escape sequences, 5 KB).
+            failures.append(CheckFailure("", f"{key} {problem}"))
         elif isinstance(value, float) and BY_KEY[key].type == "integer":
             inputs[key] = int(value)
         elif key == "authMethod" and isinstance(value, str) and not is_unknown(value):

@@ -18,12 +18,14 @@ import pulumi
 
 from pulumi_workplace.assignments import Assignment
 from pulumi_workplace.directory import Directory, InputError
+from pulumi_workplace.directory.errors import format_problems
 from pulumi_workplace.mapping import Mapping as AttributeMapping
 from pulumi_workplace.mapping import ScopingFilter
 from pulumi_workplace.operations.guard import allowed_from, guard_from
 from pulumi_workplace.planning import PlannedAccount, ProvisioningPlan, plan_provisioning
 from pulumi_workplace.resources import _run_notices
 from pulumi_workplace.resources._program_config import ProgramConfig
+from pulumi_workplace.resources._user_validation import check_user
 from pulumi_workplace.resources.user import DeprovisionMode, User, UserArgs
 
 MANAGED_OUTPUT_SUFFIX = "managedPeople"
@@ -88,9 +90,11 @@ class Provisioning(pulumi.ComponentResource):
 
         # Check the inputs now, before anything is registered: bad input never reaches Workplace.
         try:
-            plan_for({})
+            problems = self._account_problems(plan_for({}))
         except InputError as error:
             raise pulumi.RunError(f"Provisioning {name!r}: {error}") from None
+        if problems:
+            raise pulumi.RunError(f"Provisioning {name!r}: " + format_problems(problems))
 
         previous = _previously_managed(name)
         result = previous.apply(lambda prev: self._declare(plan_for(prev), prev))
@@ -139,6 +143,17 @@ class Provisioning(pulumi.ComponentResource):
             "deactivated": {a.person_id: a.reason or "" for a in plan.with_action("deactivate")},
             "managed": managed,
         }
+
+    def _account_problems(self, plan: ProvisioningPlan) -> list[str]:
+        """What `User.check` would refuse, for every account, before any account is written."""
+        problems: list[str] = []
+        for account in plan.creation_order():
+            user_name = account.mapped.values.get("userName")
+            props = self._args(account, {}, user_name).to_props()
+            _, failures = check_user(props)
+            label = account.user_principal_name or account.person_id
+            problems.extend(f"{label}: {failure.reason}" for failure in failures)
+        return problems
 
     def _guard(self, plan: ProvisioningPlan, previous: Mapping[str, _Previous]) -> None:
         """Entra's accidental-deletions prevention: too many deprovisions stop the run here,
