@@ -14,8 +14,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
+import time
 from concurrent import futures
 
 import grpc
@@ -23,7 +26,10 @@ from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _EXEC_SCRIPT = os.path.join(_HERE, "pulumi-language-python-exec")
-_USER_ACTIONABLE_EXIT = 32  # the exec script's "error already shown to the user" code
+_USER_ACTIONABLE_EXIT = 32
+_CHILDREN: set[subprocess.Popen[bytes]] = (
+    set()
+)  # the exec script's "error already shown to the user" code
 
 
 def _python_for(info: language_pb2.ProgramInfo | None) -> str:
@@ -104,7 +110,13 @@ class StandInLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             venv_bin = os.path.dirname(python)
             env["PATH"] = venv_bin + os.pathsep + env.get("PATH", "")
             env.pop("PYTHONHOME", None)
-        completed = subprocess.run(args, cwd=request.pwd or None, env=env, check=False)
+        child = subprocess.Popen(args, cwd=request.pwd or None, env=env)
+        _CHILDREN.add(child)
+        try:
+            child.wait()
+        finally:
+            _CHILDREN.discard(child)
+        completed = child
         if completed.returncode == 0:
             return language_pb2.RunResponse()
         if completed.returncode == _USER_ACTIONABLE_EXIT:
@@ -112,6 +124,24 @@ class StandInLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         return language_pb2.RunResponse(
             error=f"Program exited with non-zero exit code: {completed.returncode}"
         )
+
+
+def _watch_engine(address: str, server: grpc.Server) -> None:
+    """Exit when the engine is gone (a killed CLI): its program must not go on writing."""
+    host, _, port = address.rpartition(":")
+    misses = 0
+    while True:
+        time.sleep(1.0)
+        try:
+            with socket.create_connection((host.strip("[]"), int(port)), timeout=2):
+                misses = 0
+        except (OSError, ValueError):
+            misses += 1
+        if misses > 2:
+            for child in list(_CHILDREN):
+                child.kill()
+            server.stop(grace=0)
+            os._exit(70)
 
 
 def main() -> None:
@@ -127,6 +157,8 @@ def main() -> None:
         signal.signal(signum, lambda *_: server.stop(grace=1))
     # The engine reads the port from the first line of stdout.
     print(port, flush=True)
+    if len(sys.argv) > 1 and ":" in sys.argv[-1]:
+        threading.Thread(target=_watch_engine, args=(sys.argv[-1], server), daemon=True).start()
     server.wait_for_termination()
 
 

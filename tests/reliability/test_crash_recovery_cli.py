@@ -145,12 +145,6 @@ def test_a_kill_that_tore_the_state_sidecar_is_repaired_by_deleting_it(make_emul
     assert len(project.resources("workplace:User")) == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plugins outlive a killed CLI: scripts/langhost/pulumi_language_python_standin.py and "
-    "the SDK's `python -m pulumi.dynamic` (run by pulumi-resource-pulumi-python) never check "
-    "that the engine is still there, and they run in process groups of their own",
-)
 def test_no_plugin_process_outlives_a_killed_cli(make_emulator, wp_project):
     emulator = make_emulator(latency_ms=200)
     project = wp_project(emulator, specs=user_specs(40))

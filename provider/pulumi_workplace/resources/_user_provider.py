@@ -27,7 +27,7 @@ from pulumi.dynamic import (
 
 from pulumi_workplace.attributes import BY_KEY
 from pulumi_workplace.operations.breaker import CircuitOpenError
-from pulumi_workplace.resources import _connection, _run
+from pulumi_workplace.resources import _connection, _run, _watchdog
 from pulumi_workplace.resources._user_validation import CONTROL_KEYS, check_user, is_unknown
 from pulumi_workplace.resources._user_wire import observed_values, to_scim_user
 from pulumi_workplace.scim import ClaimedAccountError, NotFoundError, ScimError, ScimUser
@@ -133,6 +133,7 @@ class UserProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         _connection.configure(req.config)
+        _watchdog.start()
 
     @_clean_errors
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
