@@ -86,6 +86,9 @@ def check_user(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[CheckFailu
             inputs[key] = int(value)
         elif key == "authMethod" and isinstance(value, str) and not is_unknown(value):
             inputs[key] = value.lower()
+        elif key in ("userName", "externalId", *_EMAIL_KEYS) and isinstance(value, str):
+            # One spelling per name: a decomposed "é" must find the composed account.
+            inputs[key] = unicodedata.normalize("NFC", value)
 
     match_on = news.get("matchOn") or ["userName"]
     if not is_unknown(match_on):
