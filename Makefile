@@ -12,7 +12,7 @@ VENV := $(ROOT)/.venv
 PULUMI_BIN := $(PULUMI_TOOLS_DIR)/bin
 
 # Every Pulumi invocation runs offline: local file backend, isolated home, no update checks,
-# no plugin downloads. tests/ and benchmarks/ use the same settings (pulumi_env in tests/_pulumi.py).
+# no plugin downloads. tests/ and benchmarks/ use the same settings (pulumi_env in tests/pulumi_harness.py).
 export PATH := $(PULUMI_BIN):$(VENV)/bin:$(PATH)
 export PULUMI_HOME := $(ROOT)/.pulumi-home
 export PULUMI_BACKEND_URL := file://$(ROOT)/.pulumi-state

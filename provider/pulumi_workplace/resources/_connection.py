@@ -50,27 +50,32 @@ def client() -> ScimClient:
         return existing
 
 
+_verify_lock = threading.Lock()
+
+
 def verify_once() -> None:
     """Test the connection once per process; re-raise the first failure on every later call.
 
     Called as soon as a run plans a change, so a bad token or a missing permission fails the
     preview with a clear message, while a preview with nothing to do makes no request at all.
+    Single-flight: concurrent callers wait for the one check instead of each making their own.
     """
     global _verified
-    with _lock:
-        outcome = _verified
-    if outcome is True:
-        return
-    if isinstance(outcome, BaseException):
-        raise outcome
-    try:
-        client().test_connection()
-    except Exception as error:
+    with _verify_lock:
         with _lock:
-            _verified = error
-        raise
-    with _lock:
-        _verified = True
+            outcome = _verified
+        if outcome is True:
+            return
+        if isinstance(outcome, BaseException):
+            raise outcome
+        try:
+            client().test_connection()
+        except Exception as error:
+            with _lock:
+                _verified = error
+            raise
+        with _lock:
+            _verified = True
 
 
 class _LiveIndex:
