@@ -835,13 +835,7 @@ class ScimClient:
     def _put_merged(self, user_id: str, desired: ScimUser) -> ScimUser:
         current = self.get_user(user_id)
         if current is None:
-            raise NotFoundError(
-                f"Not found (404) on GET {self._full_path(self._user_path(user_id))}: "
-                "the account disappeared before it could be updated",
-                status=404,
-                method="GET",
-                path=self._full_path(self._user_path(user_id)),
-            )
+            raise self._gone(user_id, "the account disappeared before it could be updated")
         return self.replace_user(user_id, merged_user(current, desired))
 
     def replace_user(self, user_id: str, user: ScimUser) -> ScimUser:
@@ -857,14 +851,14 @@ class ScimClient:
         # 204 No Content (allowed for PATCH): read the result back.
         user = self.get_user(user_id)
         if user is None:
-            raise NotFoundError(
-                f"Not found (404) on GET {self._full_path(self._user_path(user_id))}: "
-                "the account disappeared right after an update",
-                status=404,
-                method="GET",
-                path=self._full_path(self._user_path(user_id)),
-            )
+            raise self._gone(user_id, "the account disappeared right after an update")
         return user
+
+    def _gone(self, user_id: str, why: str) -> NotFoundError:
+        path = self._full_path(self._user_path(user_id))
+        return NotFoundError(
+            f"Not found (404) on GET {path}: {why}", status=404, method="GET", path=path
+        )
 
     # -- deleting ----------------------------------------------------------------------------
 
