@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import pickle
+from typing import Any
 
 import pulumi
 import pytest
 from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.runtime import stack as _stack
 
 from pulumi_workplace.resources import _sdk_workarounds
 from pulumi_workplace.testing import Echo
@@ -66,3 +69,122 @@ def test_without_the_workaround_serialisation_breaks(monkeypatch):
             serialize_provider(_ProviderWithState())
     finally:
         _sdk_workarounds.restore_pickler()
+
+
+# -- the O(K) output wait -------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fresh_runtime_settings():
+    # Earlier tests in this file run mocked programs whose leftover outputs and RPCs belong to
+    # a closed event loop; each wait test starts from an empty set.
+    from pulumi.runtime.rpc_manager import RPCManager
+
+    _stack.SETTINGS.outputs.clear()
+    _stack.SETTINGS.rpc_manager = RPCManager()
+    yield
+    _stack.SETTINGS.outputs.clear()
+
+
+def _outputs_completing_one_by_one(count: int) -> list[asyncio.Future[int]]:
+    """Futures in SETTINGS.outputs that finish one per event-loop turn, like RPC replies do."""
+    loop = asyncio.get_running_loop()
+    futures = [loop.create_future() for _ in range(count)]
+
+    async def finish(pending: list[asyncio.Future[int]]) -> None:
+        for index, future in enumerate(pending):
+            await asyncio.sleep(0)
+            future.set_result(index)
+
+    with _stack.SETTINGS.lock:
+        _stack.SETTINGS.outputs.update(futures)
+    futures.append(asyncio.ensure_future(finish(list(futures))))  # type: ignore[arg-type]
+    return futures
+
+
+def _count_calls(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
+    calls: list[int] = []
+    original = getattr(asyncio, name)
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(asyncio, name, counting)
+    return calls
+
+
+def test_importing_the_package_installs_the_linear_wait():
+    import pulumi_workplace.resources._base  # noqa: F401
+
+    assert _stack.wait_for_rpcs is _sdk_workarounds.linear_wait_for_rpcs
+    assert _sdk_workarounds.install_linear_output_wait()
+
+
+def test_sdk_wait_rescans_every_output_per_completion(monkeypatch):
+    # Why the replacement exists: the SDK's loop calls asyncio.wait once per completion, and
+    # each call walks the whole pending set. When this fails, the SDK fixed it upstream.
+    waits = _count_calls(monkeypatch, "wait")
+
+    async def run() -> None:
+        _outputs_completing_one_by_one(500)
+        await _sdk_workarounds._SDK_WAIT_FOR_RPCS()
+
+    asyncio.run(run())
+    assert len(waits) >= 100  # one round per one or two completions; ours makes one or two
+
+
+def test_linear_wait_waits_for_the_set_in_one_pass(monkeypatch):
+    gathers = _count_calls(monkeypatch, "gather")
+    waits = _count_calls(monkeypatch, "wait")
+
+    async def run() -> list[asyncio.Future[int]]:
+        futures = _outputs_completing_one_by_one(500)
+        await _sdk_workarounds.linear_wait_for_rpcs()
+        return futures
+
+    futures = asyncio.run(run())
+    assert all(f.done() for f in futures)
+    assert waits == [] and 1 <= len(gathers) <= 2
+    assert len(_stack.SETTINGS.outputs) == 0
+
+
+def test_linear_wait_picks_up_outputs_created_while_waiting():
+    async def run() -> asyncio.Future[int]:
+        loop = asyncio.get_running_loop()
+        late: asyncio.Future[int] = loop.create_future()
+
+        async def spawn_late_output() -> None:
+            with _stack.SETTINGS.lock:
+                _stack.SETTINGS.outputs.add(late)
+            await asyncio.sleep(0)
+            late.set_result(7)
+
+        with _stack.SETTINGS.lock:
+            _stack.SETTINGS.outputs.add(asyncio.ensure_future(spawn_late_output()))
+        await _sdk_workarounds.linear_wait_for_rpcs()
+        return late
+
+    assert asyncio.run(run()).result() == 7
+
+
+def test_linear_wait_raises_a_failed_output():
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        failed: asyncio.Future[int] = loop.create_future()
+        failed.set_exception(ValueError("apply failed for person 7"))
+        _outputs_completing_one_by_one(10)
+        with _stack.SETTINGS.lock:
+            _stack.SETTINGS.outputs.add(failed)
+        await _sdk_workarounds.linear_wait_for_rpcs()
+
+    with pytest.raises(ValueError, match="person 7"):
+        asyncio.run(run())
+    _stack.SETTINGS.outputs.clear()
+
+
+def test_unchecked_sdk_versions_are_left_alone(monkeypatch):
+    monkeypatch.setattr(_stack, "wait_for_rpcs", _sdk_workarounds._SDK_WAIT_FOR_RPCS)
+    monkeypatch.setattr(_sdk_workarounds, "_CHECKED_SDK_SERIES", ("0.0.",))
+    assert not _sdk_workarounds.install_linear_output_wait()
+    assert _stack.wait_for_rpcs is _sdk_workarounds._SDK_WAIT_FOR_RPCS

@@ -7,7 +7,13 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource, ResourceProvider
 
-from pulumi_workplace.resources._sdk_workarounds import restore_pickler
+from pulumi_workplace.resources._sdk_workarounds import (
+    install_linear_output_wait,
+    restore_pickler,
+)
+
+# Every program that declares our resources gets the O(K) output wait (see _sdk_workarounds).
+install_linear_output_wait()
 
 
 class WorkplaceDynamicResource(Resource):

@@ -1,21 +1,32 @@
-"""Workarounds for Pulumi Python SDK bugs that dynamic resources hit at scale.
+"""Workarounds for Pulumi Python SDK costs and bugs that dynamic resources hit at scale.
 
-pulumi <= 3.272 `serialize_provider` wraps `pickle._Pickler._batch_setitems` in a sorting wrapper
-on every dynamic resource and never unwraps it, so each registration wraps the previous wrapper:
-registrations get slower and the ~980th raises RecursionError. We keep the original method from
-import time and put it back after each registration. Drop this module once the SDK restores the
-method itself (`sdk_restores_batch_setitems()` turns true; tests/test_sdk_workarounds.py checks it).
+1. pulumi <= 3.272 `serialize_provider` wraps `pickle._Pickler._batch_setitems` in a sorting
+   wrapper on every dynamic resource and never unwraps it, so each registration wraps the
+   previous wrapper: registrations get slower and the ~980th raises RecursionError. We keep the
+   original method from import time and put it back after each registration
+   (`sdk_restores_batch_setitems()` turns true once the SDK does it itself).
+2. `pulumi.runtime.stack.wait_for_rpcs` waits for the program's outstanding outputs with
+   `asyncio.wait(FIRST_COMPLETED)` in a loop. Each round registers and removes a callback on
+   every pending output, so K outputs cost O(K^2): with 10,000 accounts (~150,000 outputs) that
+   was half of the program's CPU in a no-op preview. `install_linear_output_wait()` swaps in the
+   same loop with `asyncio.gather`, which waits for the set once and still raises the first
+   failure as soon as it happens. Installed only on the SDK versions it was checked against.
 """
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 from collections.abc import Callable
 from typing import Any
 
 import pulumi.dynamic.dynamic as _dynamic
+from pulumi.runtime import stack as _stack
 
 _ORIGINAL_BATCH_SETITEMS: Callable[..., Any] = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
+_SDK_WAIT_FOR_RPCS: Callable[..., Any] = _stack.wait_for_rpcs
+# The SDK releases whose wait_for_rpcs this replacement reproduces (checked line by line).
+_CHECKED_SDK_SERIES = ("3.272.",)
 
 
 def restore_pickler() -> None:
@@ -34,3 +45,52 @@ def sdk_restores_batch_setitems() -> bool:
     leaked = pickle._Pickler._batch_setitems is not _ORIGINAL_BATCH_SETITEMS  # type: ignore[attr-defined]
     restore_pickler()
     return not leaked
+
+
+async def _raise_rpc_failure(rpc_manager: Any, exn: BaseException) -> None:
+    if rpc_manager.unhandled_exception is not None:
+        cause = rpc_manager.unhandled_exception.with_traceback(rpc_manager.exception_traceback)
+        raise exn from cause
+    raise exn
+
+
+async def linear_wait_for_rpcs(await_all_outstanding_tasks: bool = True) -> None:
+    """`pulumi.runtime.stack.wait_for_rpcs` with the outstanding outputs awaited in O(K)."""
+    rpc_manager = _stack._get_rpc_manager()
+    while True:
+        while len(rpc_manager.rpcs) > 0:
+            await asyncio.sleep(0)
+            try:
+                await rpc_manager.rpcs.pop()
+            except Exception as exn:  # noqa: BLE001 re-raised with the RPC's own traceback
+                await _raise_rpc_failure(rpc_manager, exn)
+        if rpc_manager.unhandled_exception is not None:
+            raise rpc_manager.unhandled_exception.with_traceback(rpc_manager.exception_traceback)
+        if await_all_outstanding_tasks:
+            while True:
+                with _stack.SETTINGS.lock:
+                    if len(_stack.SETTINGS.outputs) == 0:
+                        break
+                    pending = list(_stack.SETTINGS.outputs)
+                    _stack.SETTINGS.outputs.clear()
+                # Outputs created while we wait land in the set again and are picked up next.
+                await asyncio.gather(*pending)
+        if len(rpc_manager.rpcs) == 0:
+            break
+
+
+def sdk_is_checked() -> bool:
+    """True when the installed SDK is one whose `wait_for_rpcs` the replacement reproduces."""
+    from pulumi._version import _VERSION
+
+    return _VERSION.startswith(_CHECKED_SDK_SERIES)
+
+
+def install_linear_output_wait() -> bool:
+    """Use `linear_wait_for_rpcs` for this program; True if installed (idempotent)."""
+    if _stack.wait_for_rpcs is linear_wait_for_rpcs:
+        return True
+    if _stack.wait_for_rpcs is not _SDK_WAIT_FOR_RPCS or not sdk_is_checked():
+        return False  # someone else replaced it, or an SDK we have not checked: leave it
+    _stack.wait_for_rpcs = linear_wait_for_rpcs
+    return True
