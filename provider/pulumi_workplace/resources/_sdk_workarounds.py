@@ -62,7 +62,7 @@ async def linear_wait_for_rpcs(await_all_outstanding_tasks: bool = True) -> None
             await asyncio.sleep(0)
             try:
                 await rpc_manager.rpcs.pop()
-            except Exception as exn:  # noqa: BLE001 re-raised with the RPC's own traceback
+            except Exception as exn:  # re-raised with the RPC's own traceback
                 await _raise_rpc_failure(rpc_manager, exn)
         if rpc_manager.unhandled_exception is not None:
             raise rpc_manager.unhandled_exception.with_traceback(rpc_manager.exception_traceback)
