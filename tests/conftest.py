@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_harness import PulumiProject, find_pulumi
+from pulumi_harness import E2E_TOKEN, PulumiProject, find_pulumi
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -32,7 +32,7 @@ def pulumi_project(tmp_path: Path) -> Callable[..., PulumiProject]:
     return make
 
 
-TOKEN = "e2e-token-3c1f0d9a7b"
+TOKEN = E2E_TOKEN
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ import yaml
 
 DEFAULT_TOOLS_BIN = Path.home() / ".cache/pulumi-workplace/pulumi-v3.274.1/bin"
 PASSPHRASE = "test-passphrase-not-secret"
+E2E_TOKEN = "e2e-token-3c1f0d9a7b"
+"""The token of the root fixtures' emulators; tests import it from here, never from conftest."""
 # Variables that make the CLI try cloud sign-up flows or change its behaviour under AI agents.
 _STRIPPED_ENV = (
     "PULUMI_ACCESS_TOKEN",

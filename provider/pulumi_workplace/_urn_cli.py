@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from pulumi_workplace.resources._user_props import flatten
+
 USER_TYPE = "pulumi-python:dynamic/workplace:User"
 COMPONENT_TYPE = "pulumi-workplace:index:Provisioning"
 
@@ -40,7 +42,7 @@ def find_in_state(deployment: dict[str, Any], user_name: str) -> str | None:
     for resource in deployment.get("deployment", {}).get("resources") or []:
         if resource.get("type") != USER_TYPE:
             continue
-        stored = (resource.get("outputs") or {}).get("userName") or ""
+        stored = flatten(resource.get("outputs") or {}).get("userName") or ""
         if isinstance(stored, str) and stored.casefold() == wanted:
             return str(resource["urn"])
     return None

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import TOKEN
+from pulumi_harness import E2E_TOKEN as TOKEN
 from pulumi_harness import PulumiProject, pulumi_env
 
 pytestmark = pytest.mark.cli

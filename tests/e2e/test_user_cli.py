@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
 import pytest
 
-from conftest import TOKEN
+from pulumi_harness import E2E_TOKEN as TOKEN
 
 pytestmark = pytest.mark.cli
 
@@ -110,9 +111,9 @@ def test_refresh_reports_drift_and_up_repairs_it(workplace_project, emulator):
     # Without refresh Pulumi does not know; with refresh it plans exactly the repair.
     assert "3 unchanged" in project.preview().stdout
     emulator.reset_stats()
-    drift = project.preview("--refresh")
+    drift = project.preview("--refresh", "--diff")
     assert "~ 1 to update" in drift.stdout
-    assert "title" in drift.stdout
+    assert re.search(r'~ title\s*: "Intern" => "CEO"', drift.stdout), drift.stdout
     # Refresh lists users page by page (one page here) instead of one GET per account.
     stats = emulator.stats()
     assert stats["by_method_kind"].get("GET user", 0) == 0

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from pulumi_harness import PulumiProject, find_pulumi
+from pulumi_workplace.resources._user_props import flatten
 
 TOKEN = "wprel-TOKEN-9f41c2d7e8b3a6Z5"
 """A distinctive token: the secrets tests look for it (and its encodings) everywhere."""
@@ -163,7 +164,8 @@ def state_users(project: PulumiProject) -> dict[str, dict[str, Any]]:
     found = {}
     for resource in project.resources(USER_TYPE):
         name = resource["urn"].rsplit("::", 1)[-1]
-        found[name] = {"id": resource.get("id"), "outputs": resource.get("outputs") or {}}
+        outputs = flatten(resource.get("outputs") or {})
+        found[name] = {"id": resource.get("id"), "outputs": outputs}
     return found
 
 

@@ -22,10 +22,18 @@ N_USERS = 20
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 
+_HEADER = re.compile(r"^\s*[-+~]*\s*[\w:/.-]+: \(")
+
+
 def _line(output: str, name: str) -> str:
-    """The refresh line about resource `name` (`~ ... u0005 updated [diff: ...]`)."""
-    lines = [line for line in output.splitlines() if re.search(rf"\b{name}\b", line)]
-    return "\n".join(lines)
+    """What `refresh --diff` says about resource `name`: its block, header to next header."""
+    blocks: list[list[str]] = []
+    for line in output.splitlines():
+        if _HEADER.match(line) or not blocks:
+            blocks.append([])
+        blocks[-1].append(line)
+    found = [b for b in blocks if any(line.rstrip().endswith(f"::{name}]") for line in b)]
+    return "\n".join(line for block in found for line in block)
 
 
 def test_refresh_finds_deleted_and_changed_accounts_and_up_repairs_only_them(
@@ -64,10 +72,10 @@ def test_refresh_finds_deleted_and_changed_accounts_and_up_repairs_only_them(
 
     # Refresh: reads only, and says what it found, per resource.
     emulator.reset_stats()
-    refresh = project.refresh()
+    refresh = project.refresh("--diff")
     out = refresh.stdout
     assert emulator.stats()["writes"] == 0
-    assert "deleted" in _line(out, deleted), out
+    assert "(delete)" in _line(out, deleted), out
     changed_line = _line(out, changed)
     assert "updated" in changed_line and "title" in changed_line, out
     assert "department" in changed_line, out

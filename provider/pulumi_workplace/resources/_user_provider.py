@@ -1,8 +1,10 @@
 """The dynamic provider behind `User`: engine calls in, SCIM client calls out.
 
-Properties are flat dicts keyed by catalogue keys (see `pulumi_workplace.attributes`) plus the
-control keys `matchOn`, `deprovision`, `clear` and `createOnly`. Outputs repeat the managed keys
-with the values Workplace stored, so `diff` (state vs desired) shows real drift after a refresh.
+The engine stores three properties, `attributes`, `options` and `status` (`_user_props`); each
+method flattens them to one dict keyed by catalogue keys (see `pulumi_workplace.attributes`)
+and the option keys `matchOn`, `deprovision`, `clear`, `createOnly`, and nests what it returns.
+Outputs repeat the managed keys with the values Workplace stored, so `diff` (state vs desired)
+shows real drift after a refresh.
 What counts as a change is decided by `pulumi_workplace.scim.compare`, the same code that builds
 the PATCH, so a preview and the request it leads to cannot disagree.
 """
@@ -28,6 +30,7 @@ from pulumi.dynamic import (
 from pulumi_workplace.attributes import BY_KEY
 from pulumi_workplace.operations.breaker import CircuitOpenError
 from pulumi_workplace.resources import _connection, _run, _watchdog
+from pulumi_workplace.resources._user_props import flatten, is_nested, nest
 from pulumi_workplace.resources._user_validation import CONTROL_KEYS, check_user, is_unknown
 from pulumi_workplace.resources._user_wire import observed_values, to_scim_user
 from pulumi_workplace.scim import ClaimedAccountError, NotFoundError, ScimError, ScimUser
@@ -137,13 +140,15 @@ class UserProvider(ResourceProvider):
 
     @_clean_errors
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs, failures = check_user(news)
+        inputs, failures = check_user(flatten(news))
         if not olds and not failures:
             _connection.verify_once()  # a new account is planned: make sure we can reach it
-        return CheckResult(inputs, failures)
+        return CheckResult(nest(inputs, with_status=False), failures)
 
     @_clean_errors
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        layout_changed = not is_nested(olds)  # an earlier flat state: rewrite it once
+        olds, news = flatten(olds), flatten(news)
         desired = _desired_values(news)
         if any(is_unknown(v) for v in desired.values()):
             _connection.verify_once()
@@ -156,11 +161,13 @@ class UserProvider(ResourceProvider):
         changed = bool(changed_paths(before, after)) or control_changed
         if changed:
             _connection.verify_once()
+        changed = changed or layout_changed
         # Nothing replaces an account: a new userName is a rename (PATCH), not a new person.
         return DiffResult(changes=changed, replaces=[], stables=[], delete_before_replace=False)
 
     @_clean_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
+        props = flatten(props)
         client = _connection.client()
         values = {**(props.get("createOnly") or {}), **_desired_values(props)}
         desired = to_scim_user(values, props.get("clear") or [])
@@ -185,10 +192,11 @@ class UserProvider(ResourceProvider):
             identify=lambda r: r[0].id,
         )
         assert stored.id is not None, "Workplace returned a user without an id"
-        return CreateResult(id_=stored.id, outs=_outputs(stored, props, adopted=adopted))
+        return CreateResult(id_=stored.id, outs=nest(_outputs(stored, props, adopted=adopted)))
 
     @_clean_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        olds, news = flatten(olds), flatten(news)
         client = _connection.client()
         old_values, new_values = _state_values(olds), _desired_values(news)
         before = to_scim_user(old_values)
@@ -205,13 +213,16 @@ class UserProvider(ResourceProvider):
             # Nothing to send: state already matches; keep what Workplace reported last.
             stored = to_scim_user({**old_values, **new_values})
         return UpdateResult(
-            outs=_outputs(
-                stored, news, adopted=bool(olds.get("adopted")), claimed=olds.get("claimed")
+            outs=nest(
+                _outputs(
+                    stored, news, adopted=bool(olds.get("adopted")), claimed=olds.get("claimed")
+                )
             )
         )
 
     @_clean_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        props = flatten(props)
         client = _connection.client()
         live = _connection.live_user(id_) or client.get_user(id_)
         if live is None:
@@ -220,10 +231,11 @@ class UserProvider(ResourceProvider):
         # Stored inputs follow what Workplace holds, so the next preview names drifted keys.
         inputs = {k: v for k, v in outs.items() if k in BY_KEY and v is not None}
         inputs.update({k: props.get(k) for k in CONTROL_KEYS})
-        return ReadResult(id_=id_, outs=outs, inputs=inputs)
+        return ReadResult(id_=id_, outs=nest(outs), inputs=nest(inputs, with_status=False))
 
     @_clean_errors
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        props = flatten(props)
         mode = props.get("deprovision") or "deactivate"
         if mode == "retain":
             _run.operate("retain", props, lambda: None, workplace_id=id_)

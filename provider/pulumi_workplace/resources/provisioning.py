@@ -25,6 +25,7 @@ from pulumi_workplace.operations.guard import allowed_from, guard_from
 from pulumi_workplace.planning import PlannedAccount, ProvisioningPlan, plan_provisioning
 from pulumi_workplace.resources import _run_notices
 from pulumi_workplace.resources._program_config import ProgramConfig
+from pulumi_workplace.resources._user_props import flatten
 from pulumi_workplace.resources._user_validation import check_user
 from pulumi_workplace.resources.user import DeprovisionMode, User, UserArgs
 
@@ -150,7 +151,7 @@ class Provisioning(pulumi.ComponentResource):
         for account in plan.creation_order():
             user_name = account.mapped.values.get("userName")
             props = self._args(account, {}, user_name).to_props()
-            _, failures = check_user(props)
+            _, failures = check_user(flatten(props))
             label = account.user_principal_name or account.person_id
             problems.extend(f"{label}: {failure.reason}" for failure in failures)
         return problems

@@ -9,8 +9,9 @@ from typing import Any, Literal
 
 import pulumi
 
-from pulumi_workplace.attributes import ATTRIBUTES
+from pulumi_workplace.attributes import ATTRIBUTES as CATALOGUE
 from pulumi_workplace.resources._base import WorkplaceDynamicResource
+from pulumi_workplace.resources._user_props import ATTRIBUTES, OPTIONS, STATUS
 from pulumi_workplace.resources._user_provider import UserProvider
 
 DeprovisionMode = Literal["deactivate", "delete", "retain"]
@@ -80,38 +81,39 @@ class UserArgs:
     """Values sent only on create (Entra's 'only during creation' mappings and defaults)."""
 
     def to_props(self) -> dict[str, Any]:
-        props: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name in ("match_on", "clear"):
-                props[_camel(f.name)] = list(value)
-            elif f.name == "create_only":
-                props["createOnly"] = dict(value or {})
-            elif f.name == "deprovision":
-                props["deprovision"] = value
-            elif value is not None:
-                props[_camel(f.name)] = value
-        return props
+        """The engine properties: `attributes` (set values only) and `options`."""
+        attributes: dict[str, Any] = {}
+        for name in _ATTRIBUTE_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                attributes[_camel(name)] = value
+        options = {
+            "matchOn": list(self.match_on),
+            "deprovision": self.deprovision,
+            "clear": list(self.clear),
+            "createOnly": dict(self.create_only or {}),
+        }
+        return {ATTRIBUTES: attributes, OPTIONS: options}
 
 
-_ATTRIBUTE_FIELDS = {_snake(a.key) for a in ATTRIBUTES}
-assert {f.name for f in fields(UserArgs)} >= _ATTRIBUTE_FIELDS, "UserArgs lacks a catalogue key"
-_OUTPUT_KEYS = [a.key for a in ATTRIBUTES] + ["claimed", "adopted", "managed"]
+_ATTRIBUTE_KEYS = {_snake(a.key): a.key for a in CATALOGUE}
+_ATTRIBUTE_FIELDS = tuple(f.name for f in fields(UserArgs) if f.name in _ATTRIBUTE_KEYS)
+assert set(_ATTRIBUTE_FIELDS) == set(_ATTRIBUTE_KEYS), "UserArgs lacks a catalogue key"
 
 
 class User(WorkplaceDynamicResource, module="workplace", name="User"):
     """A Workplace account. Create adopts an existing account found by the matching attributes;
     delete deactivates (by default); nothing ever replaces an account.
 
-    Outputs: `id` (the Workplace id), every managed attribute as Workplace stored it (snake_case
-    names, e.g. `user.department`), `active`, `claimed`, `invited`, `adopted`.
+    Outputs: `id` (the Workplace id); `attributes`, the managed attributes as Workplace stored
+    them (catalogue keys, e.g. `attributes["workEmail"]`), each also readable as a snake_case
+    attribute (`user.department`, `user.work_email`; `None` when not managed); `status`, with
+    `claimed`, `adopted` and `managed` (also `user.claimed`, `user.adopted`); `options`.
     """
 
-    claimed: pulumi.Output[bool]
-    adopted: pulumi.Output[bool]
-    active: pulumi.Output[bool]
-    invited: pulumi.Output[bool | None]
-    user_name: pulumi.Output[str | None]
+    attributes: pulumi.Output[dict[str, Any]]
+    options: pulumi.Output[dict[str, Any]]
+    status: pulumi.Output[dict[str, Any]]
 
     def __init__(
         self,
@@ -129,12 +131,27 @@ class User(WorkplaceDynamicResource, module="workplace", name="User"):
             args = UserArgs(**kwargs)
         props = args.to_props()
         # Names the stack in the provisioning log; the provider process is not told it.
-        props["stack"] = pulumi.get_stack()
-        # Declared outputs must be present (as None) to appear on the resource object.
-        for key in _OUTPUT_KEYS:
-            props.setdefault(key, None)
+        props[OPTIONS]["stack"] = pulumi.get_stack()
+        props[STATUS] = None  # output only; present so that `self.status` is resolved
         super().__init__(UserProvider(), resource_name, props, opts)
 
-    def translate_output_property(self, prop: str) -> str:
-        # Outputs are camelCase SCIM-style keys; Python attributes are snake_case.
-        return prop if prop.startswith("_") else _snake(prop)
+    def attribute(self, key: str) -> pulumi.Output[Any]:
+        """One stored attribute by catalogue key (`"workEmail"`), `None` when not managed."""
+        return self.attributes.apply(lambda stored: (stored or {}).get(key))
+
+    @property
+    def claimed(self) -> pulumi.Output[bool]:
+        """Whether the person has claimed (activated) the account."""
+        return self.status.apply(lambda status: bool((status or {}).get("claimed")))
+
+    @property
+    def adopted(self) -> pulumi.Output[bool]:
+        """Whether `create` found and adopted an existing account instead of creating one."""
+        return self.status.apply(lambda status: bool((status or {}).get("adopted")))
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for names not found normally: snake_case catalogue attributes.
+        key = _ATTRIBUTE_KEYS.get(name)
+        if key is None or name.startswith("_"):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return self.attribute(key)
