@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from pulumi_workplace.resources._match_index import SearchPolicy, listing_pages
 from pulumi_workplace.scim import ScimClient, ScimUser
 from pulumi_workplace.settings import ConfigSource, ConnectionSettings, settings_from
 
@@ -18,6 +19,8 @@ _config: ConfigSource | None = None
 _clients: dict[tuple[object, ...], ScimClient] = {}
 _index: _LiveIndex | None = None
 _verified: BaseException | bool = False
+_tenant_size: int | None = None  # from the connection test: sizes the create listing
+_search_policy: SearchPolicy | None = None
 
 
 def configure(config: ConfigSource) -> None:
@@ -60,7 +63,7 @@ def verify_once() -> None:
     preview with a clear message, while a preview with nothing to do makes no request at all.
     Single-flight: concurrent callers wait for the one check instead of each making their own.
     """
-    global _verified
+    global _verified, _tenant_size
     with _verify_lock:
         with _lock:
             outcome = _verified
@@ -69,13 +72,14 @@ def verify_once() -> None:
         if isinstance(outcome, BaseException):
             raise outcome
         try:
-            client().test_connection()
+            report = client().test_connection()
         except Exception as error:
             with _lock:
                 _verified = error
             raise
         with _lock:
             _verified = True
+            _tenant_size = report.total_users
 
 
 class _LiveIndex:
@@ -91,6 +95,33 @@ class _LiveIndex:
             if self._by_id is None:
                 self._by_id = {u.id: u for u in self._lister() if u.id is not None}
             return self._by_id.get(user_id)
+
+    def users_if_listed(self) -> list[ScimUser] | None:
+        with self._lock:
+            return None if self._by_id is None else list(self._by_id.values())
+
+
+def search_policy() -> SearchPolicy:
+    """The process's policy for searching before a create (see `_match_index`)."""
+    global _search_policy
+    with _lock:
+        if _search_policy is None:
+            _search_policy = SearchPolicy(_users_for_matching, _listing_pages)
+        return _search_policy
+
+
+def _listing_pages() -> int:
+    with _lock:
+        size = _tenant_size
+    return listing_pages(size, settings().page_size)
+
+
+def _users_for_matching() -> list[ScimUser]:
+    # `up --refresh` has listed everyone already: reuse it rather than list again.
+    with _lock:
+        index = _index
+    listed = index.users_if_listed() if index is not None else None
+    return listed if listed is not None else client().list_users()
 
 
 def live_user(user_id: str) -> ScimUser | None:
@@ -113,9 +144,11 @@ def _list_and_mark_verified() -> list[ScimUser]:
 
 def reset() -> None:
     """Forget clients and the user index (tests)."""
-    global _index, _config, _verified
+    global _index, _config, _verified, _tenant_size, _search_policy
     with _lock:
         _verified = False
+        _tenant_size = None
+        _search_policy = None
         for existing in _clients.values():
             existing.close()
         _clients.clear()

@@ -173,15 +173,24 @@ class UserProvider(ResourceProvider):
         desired = to_scim_user(values, props.get("clear") or [])
         match_on = props.get("matchOn") or ["userName"]
 
+        policy = _connection.search_policy()
+
         def create_or_adopt() -> tuple[ScimUser, bool, dict[str, tuple[Any, Any]] | None]:
-            existing = client.find_by_matching(desired, match_on)
+            existing = (
+                client.find_by_matching(desired, match_on)
+                if policy.needs_search(values, match_on)
+                else None
+            )
             if existing is not None and existing.id is not None:
                 _claim_for_adoption(existing.id, values)
                 # Adopt: `pulumi import` cannot work for dynamic resources; matching is the way.
                 stored = client.patch_user(existing.id, existing, desired) or existing
                 return stored, True, _changes(observed_values(existing, values), values)
             result = client.create_user_detailed(desired, match_on=match_on)
+            policy.created(values)
             # "recovered" = our own POST whose answer was lost; "conflict" = someone else's.
+            if result.reason == "conflict" and result.user.id is not None:
+                _claim_for_adoption(result.user.id, values)
             return result.user, result.reason == "conflict", None
 
         stored, adopted, _ = _run.operate(
