@@ -63,40 +63,23 @@ class Profile:
 
 # The settings docs/performance.md recommends for large stacks (see "Settings").
 RECOMMENDED_ENV = {"PULUMI_SKIP_CHECKPOINTS": "true"}
-# Proposed provider changes, measured by scale.py's program before they are applied (see
-# "Proposed changes"); once applied they are the default and this profile equals `recommended`.
-PROPOSED_ENV = {**RECOMMENDED_ENV, "BENCH_EXPERIMENTS": "gather-outputs,lean-outputs"}
 PROFILES = {
     p.name: p
     for p in (
         Profile(
-            "shipped",
-            "as shipped: CLI defaults, a checkpoint after every step",
+            "defaults",
+            "CLI defaults: a checkpoint after every step",
             max_users=1000,  # 5,000 takes hours: the checkpoints make create O(N^2)
         ),
         Profile(
             "recommended",
             "recommended settings: PULUMI_SKIP_CHECKPOINTS=true",
             RECOMMENDED_ENV,
-            max_users=2000,  # the shipped program side grows faster than N (see the docs)
-        ),
-        Profile(
-            "proposed",
-            "recommended settings plus the proposed SDK workarounds (lean outputs, gather)",
-            PROPOSED_ENV,
         ),
         Profile(
             "latency",
             "recommended settings, emulator latency 100 ms per request",
             RECOMMENDED_ENV,
-            latency_ms=100,
-            floor=False,
-            fixed_users=1000,
-        ),
-        Profile(
-            "latency-proposed",
-            "proposed, emulator latency 100 ms per request",
-            PROPOSED_ENV,
             latency_ms=100,
             floor=False,
             fixed_users=1000,

@@ -108,53 +108,6 @@ from pulumi_workplace.testing import Echo  # noqa: E402
 
 _IMPORTED = time.perf_counter()
 
-# Measured proposals for the provider package, switched on with BENCH_EXPERIMENTS=a,b (see
-# docs/performance.md); by default the program uses the package exactly as shipped.
-EXPERIMENTS = set(filter(None, os.environ.get("BENCH_EXPERIMENTS", "").split(",")))
-if "lean-outputs" in EXPERIMENTS:
-    # Register only the outputs a User can ever fill (managed keys and status), not every
-    # catalogue key as None: each property costs the program one Output and asyncio task.
-    import pulumi_workplace.resources.user as _user
-
-    _user._OUTPUT_KEYS = ["claimed", "adopted", "managed"]
-if "gather-outputs" in EXPERIMENTS:
-    # The SDK waits for outstanding outputs with asyncio.wait(FIRST_COMPLETED) in a loop: O(K)
-    # per completion, O(K^2) in all. asyncio.gather waits for the same set in O(K).
-    import asyncio
-
-    from pulumi.runtime import stack as _stack
-
-    async def _wait_for_rpcs(await_all_outstanding_tasks: bool = True) -> None:
-        rpc_manager = _stack._get_rpc_manager()
-        while True:
-            while len(rpc_manager.rpcs) > 0:
-                await asyncio.sleep(0)
-                try:
-                    await rpc_manager.rpcs.pop()
-                except Exception as exn:
-                    if rpc_manager.unhandled_exception is not None:
-                        cause = rpc_manager.unhandled_exception.with_traceback(
-                            rpc_manager.exception_traceback
-                        )
-                        raise exn from cause
-                    raise
-            if rpc_manager.unhandled_exception is not None:
-                raise rpc_manager.unhandled_exception.with_traceback(
-                    rpc_manager.exception_traceback
-                )
-            if await_all_outstanding_tasks:
-                while True:
-                    with _stack.SETTINGS.lock:
-                        if len(_stack.SETTINGS.outputs) == 0:
-                            break
-                        pending = list(_stack.SETTINGS.outputs)
-                        _stack.SETTINGS.outputs.clear()
-                    await asyncio.gather(*pending)
-            if len(rpc_manager.rpcs) == 0:
-                break
-
-    _stack.wait_for_rpcs = _wait_for_rpcs
-
 config = pulumi.Config("bench")
 KIND = config.get("kind") or "user"
 N = config.require_int("users")

@@ -193,3 +193,52 @@ def test_read_log_filters_by_run(tmp_path: Path) -> None:
         )
     assert len(read_log(path, run_id="one")) == 2
     assert read_log(path, run_id="three") == []
+
+
+def test_every_record_is_fsynced_before_record_returns_and_threads_share_fsyncs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "log.jsonl"
+    log = ProvisioningLog(path, stack="s", run_id="r")
+    real_fsync = os.fsync
+    synced_sizes: list[int] = []
+    unsynced_at_return: list[str] = []
+
+    def slow_fsync(fd: int) -> None:
+        threading.Event().wait(0.005)  # a disk that takes a moment, so writers overlap
+        real_fsync(fd)
+        synced_sizes.append(os.fstat(fd).st_size)
+
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+
+    def write(worker: int) -> None:
+        for n in range(25):
+            log.record("create", person=f"w{worker}-{n}", workplace_id=None, status="success")
+            size = path.stat().st_size
+            # What record() wrote is covered by an fsync that ended after the write.
+            line = f'"person":"w{worker}-{n}"'.encode()
+            offset = path.read_bytes().find(line)
+            if not any(s > offset for s in list(synced_sizes)) or size == 0:
+                unsynced_at_return.append(f"w{worker}-{n}")
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    log.close()
+    assert len(_lines(path)) == 100
+    assert unsynced_at_return == []
+    assert len(synced_sizes) < 100  # concurrent writers shared fsyncs
+
+
+def test_a_log_moved_away_mid_run_is_recreated(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    log = ProvisioningLog(path, stack="s", run_id="r")
+    log.record("create", person="first", workplace_id=None, status="success")
+    path.rename(tmp_path / "rotated.jsonl")
+    log.record("create", person="second", workplace_id=None, status="success")
+    log.close()
+    assert [r["person"] for r in _lines(path)] == ["second"]
+    assert [r["person"] for r in _lines(tmp_path / "rotated.jsonl")] == ["first"]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

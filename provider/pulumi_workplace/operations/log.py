@@ -1,11 +1,15 @@
 """The provisioning log: one JSON object per line per account and action (JSON Lines).
 
 Several provider worker threads, and sometimes several processes, append to the same file, so
-every record is one `os.write` on a file opened with O_APPEND, followed by fsync.
+every record is one `os.write` on a file opened with O_APPEND, and `record` returns only once
+the record is on disk (fsync). Threads that finish at the same time share one fsync (group
+commit): with one fsync per record under the lock, the provider's four threads took turns at
+the disk, a quarter of a 3,000-account create's provider time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -138,7 +142,12 @@ class ProvisioningLog:
         self.run_id = run_id
         self._redact = frozenset(_normalised_path(name) for name in redact)
         self._masker = Masker(secrets)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one writer at a time: whole lines, in order
+        self._sync_lock = threading.Lock()  # one fsync at a time, shared by whoever waits
+        self._fd: int | None = None
+        self._stale: list[int] = []
+        self._written = 0  # records written to the file by this object
+        self._durable = 0  # records known to be on disk
         self._repaired = False
 
     def __repr__(self) -> str:
@@ -200,21 +209,52 @@ class ProvisioningLog:
         line = json.dumps(entry.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
         data = (line + "\n").encode("utf-8")
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # 0o600: the log names people. Read access is for the torn-line check below.
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = self._open()
+            if not self._repaired:
+                # A writer that died mid-line left no newline; start ours on a fresh line.
+                if _ends_torn(fd):
+                    data = b"\n" + data
+                self._repaired = True
+            written = os.write(fd, data)
+            while written < len(data):  # a short write only on a full disk or a signal
+                written += os.write(fd, data[written:])
+            self._written += 1
+            mine = self._written
+        self._sync(fd, mine)
+
+    def _open(self) -> int:
+        """The log's descriptor, reopened when the file was moved or deleted meanwhile."""
+        if self._fd is not None:
             try:
-                if not self._repaired:
-                    # A writer that died mid-line left no newline; start ours on a fresh line.
-                    if _ends_torn(fd):
-                        data = b"\n" + data
-                    self._repaired = True
-                written = os.write(fd, data)
-                while written < len(data):  # a short write only on a full disk or a signal
-                    written += os.write(fd, data[written:])
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+                if os.fstat(self._fd).st_nlink > 0 and self.path.exists():
+                    return self._fd
+            except OSError:
+                pass
+            # Not closed yet: a thread may still be about to fsync it (closed in `close`).
+            self._stale.append(self._fd)
+            self._fd = None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # 0o600: the log names people. Read access is for the torn-line check.
+        self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        return self._fd
+
+    def _sync(self, fd: int, record: int) -> None:
+        """Return once record number `record` is on disk; one fsync covers all written so far."""
+        with self._sync_lock:
+            if self._durable >= record:
+                return  # another thread's fsync, started after our write, covered it
+            with self._lock:
+                upto = self._written
+            os.fsync(fd)
+            self._durable = upto
+
+    def close(self) -> None:
+        """Close the file (records are already on disk)."""
+        with self._lock:
+            for fd in [*self._stale, *([self._fd] if self._fd is not None else [])]:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            self._fd, self._stale = None, []
 
 
 def _ends_torn(fd: int) -> bool:

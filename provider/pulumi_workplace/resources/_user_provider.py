@@ -153,12 +153,18 @@ class UserProvider(ResourceProvider):
         if any(is_unknown(v) for v in desired.values()):
             _connection.verify_once()
             return DiffResult(changes=True, replaces=[], stables=[])
-        before = to_scim_user(_state_values(olds))
-        after = to_scim_user(desired, news.get("clear") or [])
         control_changed = any(
             olds.get(k) != news.get(k) for k in ("matchOn", "deprovision", "clear")
         ) or olds.get("managed") != _managed_keys(news)
-        changed = bool(changed_paths(before, after)) or control_changed
+        state = _state_values(olds)
+        clear = news.get("clear") or []
+        # Identical values cannot differ: skip building and comparing two SCIM models, which
+        # is most of a no-op preview's provider time.
+        if clear or state != desired:
+            before, after = to_scim_user(state), to_scim_user(desired, clear)
+            changed = bool(changed_paths(before, after)) or control_changed
+        else:
+            changed = control_changed
         if changed:
             _connection.verify_once()
         changed = changed or layout_changed
