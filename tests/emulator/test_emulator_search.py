@@ -67,3 +67,30 @@ def test_visibility_delay_hides_new_users_from_searches_only(make_emulator, make
     assert client.get(f"Users/{user['id']}").status_code == 200
     time.sleep(0.45)
     assert [u["id"] for u in search(client, 'userName eq "late@example.com"')] == [user["id"]]
+
+
+def _page_ids(api, start: int, count: int) -> tuple[int, list[str]]:
+    body = api.get("Users", params={"startIndex": start, "count": count}).json()
+    return body["totalResults"], [u["id"] for u in body.get("Resources", [])]
+
+
+def test_listing_pages_follow_adds_removes_and_edits_between_pages(api):
+    ids = [create_user(api, f"p{index:03d}@example.com")["id"] for index in range(25)]
+    total, first = _page_ids(api, 1, 10)
+    assert (total, first) == (25, sorted(ids)[:10])
+    # Membership changes between pages: the next page is cut from the new membership.
+    assert api.delete(f"Users/{ids[3]}").status_code == 204
+    ids.remove(ids[3])
+    ids.append(create_user(api, "late@example.com")["id"])
+    total, second = _page_ids(api, 11, 10)
+    assert (total, second) == (25, sorted(ids)[10:20])
+    # An edit between pages shows in the page that holds the user.
+    edited = sorted(ids)[21]
+    patch = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "title", "value": "Edited"}],
+    }
+    assert api.patch(f"Users/{edited}", json=patch).status_code == 200
+    body = api.get("Users", params={"startIndex": 21, "count": 10}).json()
+    assert [u["id"] for u in body["Resources"]] == sorted(ids)[20:]
+    assert next(u for u in body["Resources"] if u["id"] == edited)["title"] == "Edited"

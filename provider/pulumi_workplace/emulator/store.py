@@ -21,6 +21,7 @@ from scim2_models import (
     ScimFilter,
 )
 from scim2_server.memory import InMemoryStorage
+from scim2_server.storage import SearchPage
 
 from pulumi_workplace.emulator.config import EmulatorConfig
 from pulumi_workplace.emulator.journal import Journal, JournalState
@@ -59,6 +60,8 @@ class UserStore(InMemoryStorage):
         self._next_id = FIRST_ID
         # id -> monotonic time from which searches may return the user (visibility delay).
         self._hidden_until: dict[str, float] = {}
+        # The ids of the last plain listing, sorted, and the membership they were sorted for.
+        self._listing: tuple[tuple[str, ...], list[str]] | None = None
 
     # -- Persistence ----------------------------------------------------
 
@@ -197,6 +200,41 @@ class UserStore(InMemoryStorage):
                     self._store(stored, self._values_of(stored))
                     raise
             self._hidden_until.pop(resource_id, None)
+
+    def search(
+        self,
+        resource_types: list[ResourceType],
+        search_request: Any,
+        *,
+        position: Any = None,
+    ) -> SearchPage:
+        """Page through all users without sorting them all again for every page.
+
+        scim2-server sorts every matching user for each page, so listing 10,000 users 100 at a
+        time sorted a million entries; `pulumi refresh` lists like that. A plain listing (no
+        filter, sort or cursor) keeps the sorted ids while nobody is added or removed. Same
+        order as scim2-server (by id), same totalResults, users read fresh for each page.
+        """
+        plain = (
+            search_request.filter is None
+            and search_request.sort_by is None
+            and search_request.cursor is None
+            and len(resource_types) == 1
+        )
+        if not plain:
+            return super().search(resource_types, search_request, position=position)
+        with self.lock:
+            if self._hidden_until:
+                return super().search(resource_types, search_request, position=position)
+            stored = self._resources.get(resource_types[0].name, {})
+            membership = tuple(stored)
+            if self._listing is None or self._listing[0] != membership:
+                self._listing = (membership, sorted(membership))
+            ordered = self._listing[1]
+            start = search_request.start_index_0 or 0
+            stop = None if search_request.count is None else start + search_request.count
+            page = [stored[user_id].model_copy(deep=True) for user_id in ordered[start:stop]]
+            return SearchPage(len(ordered), page)
 
     def _candidates(
         self, names: list[str | None], scim_filter: ScimFilter[Any] | None

@@ -8,7 +8,7 @@ the provider's worker threads.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 from pulumi_workplace.resources._match_index import SearchPolicy, listing_pages
 from pulumi_workplace.scim import ScimClient, ScimUser
@@ -83,22 +83,52 @@ def verify_once() -> None:
 
 
 class _LiveIndex:
-    """All users, listed once per process; `pulumi refresh` reads from it instead of N GETs."""
+    """All users, listed once per process; `pulumi refresh` reads from it instead of N GETs.
 
-    def __init__(self, lister: Callable[[], list[ScimUser]]) -> None:
-        self._lister = lister
-        self._by_id: dict[str, ScimUser] | None = None
-        self._lock = threading.Lock()
+    The listing runs in its own thread and readers take each user as soon as its page has
+    arrived, so the engine's reads (which come in roughly the listing's order) overlap the
+    listing instead of all waiting for its last page.
+    """
+
+    def __init__(self, pages: Callable[[], Iterable[ScimUser]]) -> None:
+        self._pages = pages
+        self._by_id: dict[str, ScimUser] = {}
+        self._done = False
+        self._error: BaseException | None = None
+        self._started = False
+        self._changed = threading.Condition()
 
     def get(self, user_id: str) -> ScimUser | None:
-        with self._lock:
-            if self._by_id is None:
-                self._by_id = {u.id: u for u in self._lister() if u.id is not None}
+        with self._changed:
+            if not self._started:
+                self._started = True
+                threading.Thread(target=self._list, name="workplace-listing", daemon=True).start()
+            while user_id not in self._by_id and not self._done:
+                self._changed.wait()
+            if self._error is not None:
+                raise self._error
             return self._by_id.get(user_id)
 
+    def _list(self) -> None:
+        try:
+            for user in self._pages():
+                if user.id is not None:
+                    with self._changed:
+                        self._by_id[user.id] = user
+                        self._changed.notify_all()
+        except BaseException as error:  # handed to every reader
+            with self._changed:
+                self._error = error
+        finally:
+            with self._changed:
+                self._done = True
+                self._changed.notify_all()
+
     def users_if_listed(self) -> list[ScimUser] | None:
-        with self._lock:
-            return None if self._by_id is None else list(self._by_id.values())
+        with self._changed:
+            if not self._done or self._error is not None:
+                return None
+            return list(self._by_id.values())
 
 
 def search_policy() -> SearchPolicy:
@@ -134,12 +164,17 @@ def live_user(user_id: str) -> ScimUser | None:
     return index.get(user_id)
 
 
-def _list_and_mark_verified() -> list[ScimUser]:
+def _list_and_mark_verified() -> Iterator[ScimUser]:
     global _verified
-    users = client().list_users()
+    first = True
+    for user in client().iter_users():
+        if first:
+            with _lock:
+                _verified = True  # a listing proves the token and the permission already
+            first = False
+        yield user
     with _lock:
-        _verified = True  # a full listing proves the token and the permission already
-    return users
+        _verified = True
 
 
 def reset() -> None:
