@@ -422,12 +422,18 @@ class Profiler:
 
 
 class Emulator:
-    """`pulumi-workplace emulator` as a separate process on a free loopback port."""
+    """`pulumi-workplace emulator` as a separate process on a free loopback port.
 
-    def __init__(self, data_file: Path, latency_ms: int) -> None:
+    In memory (no `--data`): it lives for the whole series, and Workplace's own storage is not
+    on the machine under test. With a data file every write waits for an fsync under the
+    emulator's lock, which measured the benchmark's disk, not the provider
+    (`benchmarks/emulator_throughput.py` measures the emulator with persistence).
+    """
+
+    def __init__(self, latency_ms: int) -> None:
         env = {**os.environ, "WORKPLACE_EMULATOR_TOKEN": TOKEN}
         command = [sys.executable, "-m", "pulumi_workplace.cli", "emulator", "--port", "0"]
-        command += ["--data", str(data_file), "--latency-ms", str(latency_ms)]
+        command += ["--latency-ms", str(latency_ms)]
         self.process = subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True
         )
@@ -729,7 +735,7 @@ class Series:
             self.base, kind, options.users, options.env, options.parallel, options.keep
         )
         if kind == "user":
-            self.emulator = Emulator(self.base / "workplace.jsonl", options.latency_ms)
+            self.emulator = Emulator(options.latency_ms)
             self.project.cli(
                 ("config", "set", "workplace:tenantUrl", self.emulator.url), timeout=120
             )
