@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pulumi.dynamic.dynamic as _dynamic
+from pulumi.runtime import settings as _settings
 from pulumi.runtime import stack as _stack
 
 _ORIGINAL_BATCH_SETITEMS: Callable[..., Any] = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
@@ -56,7 +57,7 @@ async def _raise_rpc_failure(rpc_manager: Any, exn: BaseException) -> None:
 
 async def linear_wait_for_rpcs(await_all_outstanding_tasks: bool = True) -> None:
     """`pulumi.runtime.stack.wait_for_rpcs` with the outstanding outputs awaited in O(K)."""
-    rpc_manager = _stack._get_rpc_manager()
+    rpc_manager = _settings._get_rpc_manager()
     while True:
         while len(rpc_manager.rpcs) > 0:
             await asyncio.sleep(0)
@@ -68,11 +69,11 @@ async def linear_wait_for_rpcs(await_all_outstanding_tasks: bool = True) -> None
             raise rpc_manager.unhandled_exception.with_traceback(rpc_manager.exception_traceback)
         if await_all_outstanding_tasks:
             while True:
-                with _stack.SETTINGS.lock:
-                    if len(_stack.SETTINGS.outputs) == 0:
+                with _settings.SETTINGS.lock:
+                    if len(_settings.SETTINGS.outputs) == 0:
                         break
-                    pending = list(_stack.SETTINGS.outputs)
-                    _stack.SETTINGS.outputs.clear()
+                    pending = list(_settings.SETTINGS.outputs)
+                    _settings.SETTINGS.outputs.clear()
                 # Outputs created while we wait land in the set again and are picked up next.
                 await asyncio.gather(*pending)
         if len(rpc_manager.rpcs) == 0:
