@@ -159,6 +159,8 @@ def _cpu(phase: dict[str, Any] | None) -> str:
     procs = phase.get("processes", {})
     parts = [f"{procs[r]['cpu_s']:.0f}" if r in procs else NA for r in ("engine", "program")]
     parts.append(f"{procs['provider']['cpu_s']:.0f}" if "provider" in procs else NA)
+    emulator = phase.get("emulator_cpu_s")
+    parts.append(NA if emulator is None else f"{emulator:.0f}")
     return " / ".join(parts)
 
 
@@ -173,7 +175,7 @@ def table(result: dict[str, Any]) -> list[str]:
     ratios = result.get("ratios") or {}
     lines = [
         "| phase | ours s | floor s | ours / floor | HTTP requests | writes | "
-        "CPU s engine / program / provider | provider peak RSS MiB | other load CPU s |",
+        "CPU s engine / program / provider / emulator | provider peak RSS MiB | other load CPU s |",
         "|---|---:|---:|---:|---|---:|---|---:|---:|",
     ]
     for name in PHASES:
@@ -241,7 +243,7 @@ def generated(results: list[dict[str, Any]]) -> str:
         "Columns: *ours* = `pulumi_workplace.User` against the emulator; *floor* = the same "
         "graph of `Echo` resources (no I/O), run interleaved phase by phase; CPU is summed over "
         "the phase from /proc samples (engine = the `pulumi` Go process); *other load* = CPU "
-        "seconds other programs on the machine used during the phase (the machine was shared)."
+        "seconds other programs on the machine used during the phase."
     )
     for profile in [*PROFILES, *sorted({r["profile"] for r in results} - set(PROFILES))]:
         runs = [r for r in results if r["profile"] == profile]

@@ -231,3 +231,27 @@ def test_token_never_reaches_state_or_output(workplace_project, emulator):
     assert files, "no state files found"
     assert all(TOKEN not in p.read_text(errors="replace") for p in files)
     assert TOKEN not in project.run("stack", "export").stdout
+
+
+RENAMED = """
+from pulumi_workplace import User
+
+User("{name}", user_name="ren@example.com", display_name="Ren Amed", department="Ops")
+"""
+
+
+def test_resource_renamed_without_alias_keeps_the_account_active(workplace_project, emulator):
+    # A new resource name without an alias is a create plus a delete in one run: the create
+    # adopts the account, and the delete must not then deactivate it.
+    project = workplace_project(RENAMED.format(name="first-name"))
+    project.up()
+    account = by_name(emulator, "ren@example.com")
+    project.write_program(RENAMED.format(name="second-name"))
+    emulator.reset_stats()
+    result = project.up()
+    assert "managed by" in result.stdout + result.stderr
+    after = by_name(emulator, "ren@example.com")
+    assert after["id"] == account["id"] and after["active"] is True
+    assert emulator.stats()["writes"] == 0
+    names = [r["urn"].rsplit("::", 1)[-1] for r in project.resources("workplace:User")]
+    assert names == ["second-name"]

@@ -105,6 +105,12 @@ def _claim_for_adoption(workplace_id: str, values: Mapping[str, Any]) -> None:
         )
 
 
+def _adopter_of(workplace_id: str) -> str | None:
+    """Who adopted this account earlier in this run, if anyone."""
+    with _adopted_lock:
+        return _adopted_by.get(workplace_id)
+
+
 def _changes(
     old: Mapping[str, Any], new: Mapping[str, Any], clear: Any = ()
 ) -> dict[str, tuple[Any, Any]]:
@@ -255,8 +261,15 @@ class UserProvider(ResourceProvider):
         if mode == "retain":
             _run.operate("retain", props, lambda: None, workplace_id=id_)
             return
-        client = _connection.client()
         label = props.get("userName") or props.get("externalId") or id_
+        successor = _adopter_of(id_)
+        if successor is not None:
+            # A renamed resource without an alias, or a person moved between components: the
+            # new resource adopted this account earlier in the run, so it is not ours to end.
+            _note(f"{label}: account {id_} is now managed by {successor}; left active")
+            _run.operate("retain", props, lambda: None, workplace_id=id_)
+            return
+        client = _connection.client()
 
         def deprovision() -> str:
             try:
