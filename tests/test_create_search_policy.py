@@ -149,3 +149,34 @@ def test_provider_creates_with_one_post_each_and_still_adopts(
     assert len({r.id for r in results.values()}) == 30
     logged = (tmp_path / "log.jsonl").read_text().splitlines()
     assert len(logged) == 30 and sum('"adopt"' in line for line in logged) == 1
+
+
+def test_a_state_in_the_earlier_flat_layout_is_rewritten_without_a_request(
+    make_emulator, emulator_token, tmp_path, monkeypatch
+):
+    emulator = make_emulator()
+    monkeypatch.setattr(_run, "_current", None)
+    _connection.reset()
+    _connection.configure(
+        {
+            "workplace:tenantUrl": emulator.url,
+            "workplace:token": emulator_token,
+            "workplace:provisioningLog": str(tmp_path / "log.jsonl"),
+        }
+    )
+    provider = UserProvider()
+    try:
+        created = provider.create(_props(1))
+        nested = created.outs
+        # The same state as the flat layout stored it: every key at the top level.
+        flat = {**nested["attributes"], **nested["options"], **nested["status"]}
+        emulator.reset_stats()
+        assert provider.diff(created.id, flat, _props(1)).changes is True
+        rewritten = provider.update(created.id, flat, _props(1)).outs
+        assert provider.diff(created.id, rewritten, _props(1)).changes is False
+        stats = emulator.stats()
+    finally:
+        _connection.reset()
+    assert rewritten["attributes"] == nested["attributes"]
+    assert rewritten["status"]["managed"] == nested["status"]["managed"]
+    assert stats["writes"] == 0
