@@ -106,11 +106,28 @@ def _props(i: int) -> dict:
     }
 
 
-def test_provider_creates_with_one_post_each_and_still_adopts(
-    make_emulator, emulator_token, tmp_path, monkeypatch
-):
+@pytest.fixture
+def provider_process(make_emulator, emulator_token, tmp_path, monkeypatch):
+    """An emulator, and this process set up as a provider process talking to it (a fresh run
+    logging to tmp_path/log.jsonl); yields (emulator, provider)."""
     emulator = make_emulator()
-    monkeypatch.setattr(_run, "_current", None)  # a fresh run, logging under tmp_path
+    monkeypatch.setattr(_run, "_current", None)
+    _connection.reset()
+    _connection.configure(
+        {
+            "workplace:tenantUrl": emulator.url,
+            "workplace:token": emulator_token,
+            "workplace:provisioningLog": str(tmp_path / "log.jsonl"),
+        }
+    )
+    yield emulator, UserProvider()
+    _connection.reset()
+
+
+def test_provider_creates_with_one_post_each_and_still_adopts(
+    provider_process, emulator_token, tmp_path
+):
+    emulator, provider = provider_process
     token = {"Authorization": f"Bearer {emulator_token}"}
     with httpx.Client(base_url=emulator.url, headers=token) as admin:
         existing = admin.post(
@@ -122,22 +139,10 @@ def test_provider_creates_with_one_post_each_and_still_adopts(
             },
         )
         assert existing.status_code == 201, existing.text
-    _connection.reset()
-    _connection.configure(
-        {
-            "workplace:tenantUrl": emulator.url,
-            "workplace:token": emulator_token,
-            "workplace:provisioningLog": str(tmp_path / "log.jsonl"),
-        }
-    )
-    provider = UserProvider()
-    try:
-        emulator.reset_stats()
-        provider.check({}, _props(1))  # plans a create: tests the connection, learns the size
-        results = {i: provider.create(_props(i)) for i in range(1, 31)}
-        stats = emulator.stats()["by_method_kind"]
-    finally:
-        _connection.reset()
+    emulator.reset_stats()
+    provider.check({}, _props(1))  # plans a create: tests the connection, learns the size
+    results = {i: provider.create(_props(i)) for i in range(1, 31)}
+    stats = emulator.stats()["by_method_kind"]
     # 1 connection test + 1 search (tenant of one account: one page) + 1 listing + 1 search
     # for the listed candidate; 29 POSTs; the hand-made account adopted with one PATCH.
     assert stats.get("GET users") == 4, stats
@@ -151,32 +156,17 @@ def test_provider_creates_with_one_post_each_and_still_adopts(
     assert len(logged) == 30 and sum('"adopt"' in line for line in logged) == 1
 
 
-def test_a_state_in_the_earlier_flat_layout_is_rewritten_without_a_request(
-    make_emulator, emulator_token, tmp_path, monkeypatch
-):
-    emulator = make_emulator()
-    monkeypatch.setattr(_run, "_current", None)
-    _connection.reset()
-    _connection.configure(
-        {
-            "workplace:tenantUrl": emulator.url,
-            "workplace:token": emulator_token,
-            "workplace:provisioningLog": str(tmp_path / "log.jsonl"),
-        }
-    )
-    provider = UserProvider()
-    try:
-        created = provider.create(_props(1))
-        nested = created.outs
-        # The same state as the flat layout stored it: every key at the top level.
-        flat = {**nested["attributes"], **nested["options"], **nested["status"]}
-        emulator.reset_stats()
-        assert provider.diff(created.id, flat, _props(1)).changes is True
-        rewritten = provider.update(created.id, flat, _props(1)).outs
-        assert provider.diff(created.id, rewritten, _props(1)).changes is False
-        stats = emulator.stats()
-    finally:
-        _connection.reset()
+def test_a_state_in_the_earlier_flat_layout_is_rewritten_without_a_request(provider_process):
+    emulator, provider = provider_process
+    created = provider.create(_props(1))
+    nested = created.outs
+    # The same state as the flat layout stored it: every key at the top level.
+    flat = {**nested["attributes"], **nested["options"], **nested["status"]}
+    emulator.reset_stats()
+    assert provider.diff(created.id, flat, _props(1)).changes is True
+    rewritten = provider.update(created.id, flat, _props(1)).outs
+    assert provider.diff(created.id, rewritten, _props(1)).changes is False
+    stats = emulator.stats()
     assert rewritten["attributes"] == nested["attributes"]
     assert rewritten["status"]["managed"] == nested["status"]["managed"]
     assert stats["writes"] == 0

@@ -7,7 +7,8 @@ latency) with the distinctive token of reliability_helpers.TOKEN.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,30 +16,28 @@ import pytest
 from reliability_helpers import TOKEN, USERS_PROGRAM, write_specs
 
 from pulumi_harness import PulumiProject
-from pulumi_workplace.emulator import EmulatorConfig, EmulatorServer
+from pulumi_workplace.emulator import EmulatorServer
 
 EmulatorFactory = Callable[..., EmulatorServer]
 
 
 @pytest.fixture
-def make_emulator(tmp_path: Path) -> Iterator[EmulatorFactory]:
-    """Factory: `make_emulator(**EmulatorConfig fields)` -> a started emulator on loopback.
+def emulator_token() -> str:
+    """The root `make_emulator` hands out this folder's distinctive token."""
+    return TOKEN
 
-    The data file lives under tmp_path (one per emulator); all are stopped at teardown.
-    """
-    started: list[EmulatorServer] = []
+
+@pytest.fixture
+def make_emulator(make_emulator: EmulatorFactory, tmp_path: Path) -> EmulatorFactory:
+    """The root factory, with a data file under tmp_path for every emulator (one each)."""
+    files = itertools.count()
 
     def make(**fields: Any) -> EmulatorServer:
-        fields.setdefault("token", TOKEN)
-        fields.setdefault("data_file", str(tmp_path / f"workplace-{len(started)}.jsonl"))
-        server = EmulatorServer(EmulatorConfig(**fields), port=0)
-        server.start()
-        started.append(server)
+        fields.setdefault("data_file", str(tmp_path / f"workplace-{next(files)}.jsonl"))
+        server: EmulatorServer = make_emulator(**fields)
         return server
 
-    yield make
-    for server in started:
-        server.stop()
+    return make
 
 
 @pytest.fixture

@@ -13,24 +13,22 @@ import base64
 import pickle
 import pickletools
 import socket
-import ssl
 from pathlib import Path
 from typing import Any
 
 import pytest
-import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from reliability_helpers import (
     TOKEN,
     USER_TYPE,
     EmulatorProcess,
-    TlsProxy,
     state_dir,
     user_specs,
     write_specs,
 )
 
+from loopback_tls import TlsProxy, untrusted_server_context
 from pulumi_harness import PulumiProject
 
 pytestmark = pytest.mark.cli
@@ -219,9 +217,7 @@ def test_credentials_in_the_tenant_url_are_refused(wp_project):
 def tls_emulator(make_emulator):
     """The emulator behind HTTPS with a certificate from a CA nobody trusts."""
     emulator = make_emulator()
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    trustme.CA().issue_cert("127.0.0.1", "localhost").configure_cert(context)
-    proxy = TlsProxy(emulator.port, context)
+    proxy = TlsProxy(emulator.port, untrusted_server_context())
     yield emulator, proxy
     proxy.close()
 
