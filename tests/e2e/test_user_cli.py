@@ -255,3 +255,83 @@ def test_resource_renamed_without_alias_keeps_the_account_active(workplace_proje
     assert emulator.stats()["writes"] == 0
     names = [r["urn"].rsplit("::", 1)[-1] for r in project.resources("workplace:User")]
     assert names == ["second-name"]
+
+
+OUTPUTS = """
+import pulumi
+from pulumi_workplace import User
+
+ada = User("ada", user_name="ada@example.com", department="Research", work_email="ada@example.com")
+pulumi.export("department", ada.department)
+pulumi.export("work_email", ada.attribute("workEmail"))
+pulumi.export("title", ada.title)
+pulumi.export("claimed", ada.claimed)
+pulumi.export("managed", ada.status.apply(lambda status: status["managed"]))
+"""
+
+
+def test_outputs_read_from_the_attributes_and_status_properties(workplace_project, emulator):
+    project = workplace_project(OUTPUTS)
+    project.up()
+    # `title` is not managed: it resolves to None, which Pulumi leaves out of stack outputs.
+    assert project.outputs() == {
+        "department": "Research",
+        "work_email": "ada@example.com",
+        "claimed": False,
+        "managed": ["active", "department", "userName", "workEmail"],
+    }
+    # Three properties per account, not one per attribute.
+    (user,) = project.resources("workplace:User")
+    assert sorted(k for k in user["inputs"] if not k.startswith("__")) == ["attributes", "options"]
+    assert sorted(k for k in user["outputs"] if not k.startswith("__")) == [
+        "attributes",
+        "options",
+        "status",
+    ]
+
+
+MANY = """
+from pulumi_workplace import User
+
+for i in range(30):
+    User(f"p{i:02d}", user_name=f"p{i:02d}@example.com", display_name=f"Person {i}")
+"""
+
+
+def test_a_large_create_lists_once_instead_of_searching_per_account(workplace_project, emulator):
+    with httpx.Client(base_url=emulator.url, headers={"Authorization": f"Bearer {TOKEN}"}) as admin:
+        made = admin.post(
+            "Users",
+            json={
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "P17@Example.com",
+            },
+        )
+        assert made.status_code == 201, made.text
+    project = workplace_project(MANY)
+    emulator.reset_stats()
+    project.up()
+    stats = emulator.stats()["by_method_kind"]
+    # The connection test, a few searches while the first creates run (four at a time), one
+    # listing page, and the search for the one listed candidate; never one search per account.
+    assert stats.get("POST users") == 29, stats
+    assert stats.get("GET users", 0) <= 7, stats
+    assert by_name(emulator, "p17@example.com")["id"] == made.json()["id"]
+    assert len(emulator.users()) == 30
+
+
+FAILING_APPLY = """
+import pulumi
+from pulumi_workplace import User
+
+ada = User("ada", user_name="ada@example.com")
+pulumi.export("broken", ada.id.apply(lambda _: 1 / 0))
+"""
+
+
+def test_a_failing_apply_still_fails_the_run(workplace_project):
+    # The program's wait for outputs is our O(K) replacement; a failure must still surface.
+    project = workplace_project(FAILING_APPLY)
+    result = project.up(check=False)
+    assert result.returncode != 0
+    assert "ZeroDivisionError" in result.stdout + result.stderr
