@@ -4,11 +4,16 @@ SHELL := /bin/bash
 
 PYTHON ?= python3
 PULUMI_VERSION ?= 3.274.1
+# The Python SDK: the release the main venv runs, and the oldest one pyproject.toml allows
+# (`make test` also runs the unit tests and the CLI smoke test on it, in a second venv).
+PULUMI_SDK_VERSION ?= 3.272.0
+PULUMI_SDK_FLOOR ?= 3.216.0
 # Outside the git tree so every clone (and CI) shares one build of the CLI.
 PULUMI_TOOLS_DIR ?= $(HOME)/.cache/pulumi-workplace/pulumi-v$(PULUMI_VERSION)
 
 ROOT := $(abspath .)
 VENV := $(ROOT)/.venv
+FLOOR_VENV := $(ROOT)/.venv-sdk-floor
 PULUMI_BIN := $(PULUMI_TOOLS_DIR)/bin
 
 # Every Pulumi invocation runs offline: local file backend, isolated home, no update checks,
@@ -21,16 +26,22 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 export PULUMI_PYTHON_CMD := $(VENV)/bin/python
 export PULUMI_WORKPLACE_TOOLS_BIN := $(PULUMI_BIN)
 
-.PHONY: help setup demo test lint typecheck unit bench clean
+.PHONY: help setup demo test lint typecheck unit test-sdk-floor bench clean
 help:
 	@echo "make demo   - set up, start the local Workplace emulator, run 'pulumi up' on the root program"
 	@echo "make test   - set up, lint, type check, run all tests (unit + real Pulumi CLI end-to-end)"
 	@echo "make bench  - run the benchmarks in benchmarks/"
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml Makefile
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev]' 'pulumi==$(PULUMI_SDK_VERSION)'
+	@touch $@
+
+$(FLOOR_VENV)/.installed: pyproject.toml Makefile
+	@test -x $(FLOOR_VENV)/bin/python || $(PYTHON) -m venv $(FLOOR_VENV)
+	$(FLOOR_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(FLOOR_VENV)/bin/python -m pip install --quiet -e '.[dev]' 'pulumi==$(PULUMI_SDK_FLOOR)'
 	@touch $@
 
 $(PULUMI_BIN)/pulumi: scripts/install-pulumi-cli.sh
@@ -52,6 +63,12 @@ unit: setup
 
 test: setup lint typecheck
 	pytest
+	$(MAKE) --no-print-directory test-sdk-floor
+
+# The unit tests and the CLI smoke test on the oldest supported SDK (PULUMI_SDK_FLOOR).
+test-sdk-floor: setup $(FLOOR_VENV)/.installed
+	PATH=$(PULUMI_BIN):$(FLOOR_VENV)/bin:$$PATH PULUMI_PYTHON_CMD=$(FLOOR_VENV)/bin/python \
+	  $(FLOOR_VENV)/bin/python -m pytest -q -m "not cli or smoke"
 
 demo: setup
 	bash scripts/demo.sh
@@ -60,4 +77,4 @@ bench: setup
 	python benchmarks/run_all.py
 
 clean:
-	rm -rf .pulumi-home .pulumi-state .demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .pulumi-home .pulumi-state .demo .pytest_cache .mypy_cache .ruff_cache $(FLOOR_VENV)

@@ -28,11 +28,49 @@ install_python_runtime_files() {
 
 mkdir -p "$BIN"
 
-# The official Go host when it could be built, else the project's stand-in (scripts/langhost/).
+# The Python language host. Every run of this script (every `make`) chooses it again, so a
+# changed PULUMI_LANGUAGE_PYTHON_HOST takes effect without rebuilding the CLI:
+#   1. PULUMI_LANGUAGE_PYTHON_HOST=/path/to/pulumi-language-python: Pulumi's official Go host,
+#      prebuilt (for example ../shared/tools/pulumi-language-python, which .ci/run uses);
+#   2. else the official host built from the Go module proxy with the CLI, when that worked;
+#   3. else the project's stand-in (scripts/langhost/).
+# The choice is recorded in $BIN/.language-host ("official <source> <sha256>" or "stand-in").
+HOST_RECORD="$BIN/.language-host"
+# The official host that came with the CLI or was built with it (absent when neither worked).
+BUILT_HOST="$TOOLS_DIR/libexec/pulumi-language-python.built"
+
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
 install_language_host() {
-  if [ -f "$BIN/.official-language-host" ]; then return 0; fi
+  local given="${PULUMI_LANGUAGE_PYTHON_HOST:-}" source record
+  if [ -n "$given" ]; then
+    if [ ! -f "$given" ] || [ ! -x "$given" ]; then
+      log "error: PULUMI_LANGUAGE_PYTHON_HOST=$given is not an executable file"
+      exit 1
+    fi
+    # The stand-in is a shell script; an official host is a Go binary (ELF).
+    if [ "$(head -c 4 "$given" | od -An -c | tr -d ' ')" != "177ELF" ]; then
+      log "error: PULUMI_LANGUAGE_PYTHON_HOST=$given is not a compiled language host (no ELF header)"
+      exit 1
+    fi
+    source="$given"
+  elif [ -x "$BUILT_HOST" ]; then
+    source="$BUILT_HOST"
+  fi
+  if [ -n "${source:-}" ]; then
+    record="official $source $(sha256_of "$source")"
+    if [ "$(cat "$HOST_RECORD" 2>/dev/null)" != "$record" ]; then
+      install -m 0755 "$source" "$BIN/pulumi-language-python"
+      rm -f "$BIN/pulumi_language_python_standin.py"
+      printf '%s\n' "$record" > "$HOST_RECORD"
+    fi
+    log "language host: Pulumi's official pulumi-language-python (from $source)"
+    return 0
+  fi
   install -m 0755 "$HERE/langhost/pulumi-language-python" "$BIN/pulumi-language-python"
   install -m 0644 "$HERE/langhost/pulumi_language_python_standin.py" "$BIN/pulumi_language_python_standin.py"
+  printf 'stand-in %s\n' "$HERE/langhost" > "$HOST_RECORD"
+  log "language host: the project's stand-in (scripts/langhost/; set PULUMI_LANGUAGE_PYTHON_HOST to use an official host)"
 }
 
 # Try to build Pulumi's own Python language host. Its module has no tags, so it is reachable only
@@ -50,9 +88,9 @@ build_official_language_host() {
   pseudo="v3.0.0-${stamp:0:14}-${hash:0:12}"
   go get -tool "github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3@$pseudo" || return 1
   go get "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" || return 1
+  mkdir -p "$(dirname "$BUILT_HOST")"
   CGO_ENABLED=0 go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" \
-    -o "$BIN/pulumi-language-python" github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3 || return 1
-  touch "$BIN/.official-language-host"
+    -o "$BUILT_HOST" github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3 || return 1
 }
 
 if have_pinned; then
@@ -64,7 +102,16 @@ fi
 if command -v pulumi >/dev/null 2>&1 && [ "$(version_of "$(command -v pulumi)")" = "v$PULUMI_VERSION" ]; then
   existing="$(dirname "$(command -v pulumi)")"
   log "linking pulumi v$PULUMI_VERSION found on PATH at $existing"
-  for f in "$existing"/pulumi*; do ln -sf "$f" "$BIN/$(basename "$f")"; done
+  for f in "$existing"/pulumi*; do
+    case "$(basename "$f")" in pulumi-language-python) continue ;; esac
+    ln -sf "$f" "$BIN/$(basename "$f")"
+  done
+  # The official host that came with that CLI is what this tool folder falls back to.
+  if [ -x "$existing/pulumi-language-python" ]; then
+    mkdir -p "$(dirname "$BUILT_HOST")"
+    ln -sf "$existing/pulumi-language-python" "$BUILT_HOST"
+  fi
+  install_language_host
   exit 0
 fi
 
@@ -94,7 +141,7 @@ CGO_ENABLED=0 go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" 
 sdk_dir="$(go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)"
 install_python_runtime_files "$sdk_dir"
 if ! build_official_language_host; then
-  log "official language host could not be built from the proxy; installing the project's stand-in host"
+  log "official language host could not be built from the proxy"
 fi
 install_language_host
 mv "$BIN/pulumi.tmp" "$BIN/pulumi"

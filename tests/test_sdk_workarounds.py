@@ -1,4 +1,7 @@
-"""The RecursionError workaround for many dynamic resources (see resources/_sdk_workarounds.py)."""
+"""The SDK workarounds (resources/_sdk_workarounds.py): each applies only where it was checked.
+
+Runs on the main venv's SDK and, in `make test-sdk-floor`, on the oldest supported one.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from pulumi import _version as pulumi_version
 from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import stack as _stack
@@ -31,10 +35,31 @@ class _ProviderWithState(ResourceProvider):
         self.options = {"page_size": 100, "match_on": ["userName"]}
 
 
-def test_installed_sdk_still_needs_the_workaround():
-    # When this fails, the SDK stopped leaking its pickler wrapper: delete _sdk_workarounds.py,
-    # its call in resources/_base.py, and this file.
-    assert not _sdk_workarounds.sdk_restores_batch_setitems()
+_SDK = pulumi_version._VERSION
+_LINEAR_WAIT_SDK = pytest.mark.skipif(
+    not _sdk_workarounds.sdk_is_checked(),
+    reason=f"the O(K) output wait replaces only the checked SDK series, not {_SDK}",
+)
+
+
+def test_pickler_workaround_is_active_exactly_where_the_sdk_leaks():
+    leaks = not _sdk_workarounds.sdk_restores_batch_setitems()
+    assert _sdk_workarounds.pickler_workaround_active() is leaks
+    if _SDK.startswith(("3.216.", "3.272.")):
+        # Both ends of the supported range were seen leaking; when a release stops, the
+        # probe turns the workaround off by itself.
+        assert leaks
+
+
+def test_pickler_workaround_leaves_a_fixed_sdk_alone(monkeypatch):
+    monkeypatch.setattr(_sdk_workarounds, "_SDK_LEAKS_PICKLER_WRAPPER", False)
+
+    def sdk_own(self: Any, items: Any) -> Any:  # what a fixed SDK might install on purpose
+        return _sdk_workarounds._ORIGINAL_BATCH_SETITEMS(self, items)
+
+    monkeypatch.setattr(pickle._Pickler, "_batch_setitems", sdk_own)
+    _sdk_workarounds.restore_pickler()
+    assert pickle._Pickler._batch_setitems is sdk_own
 
 
 @pytest.mark.timeout(300)
@@ -114,13 +139,15 @@ def _count_calls(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
     return calls
 
 
-def test_importing_the_package_installs_the_linear_wait():
+def test_importing_the_package_installs_the_linear_wait_only_on_a_checked_sdk():
     import pulumi_workplace.resources._base  # noqa: F401
 
-    assert _stack.wait_for_rpcs is _sdk_workarounds.linear_wait_for_rpcs
-    assert _sdk_workarounds.install_linear_output_wait()
+    installed = _stack.wait_for_rpcs is _sdk_workarounds.linear_wait_for_rpcs
+    assert installed is _sdk_workarounds.sdk_is_checked()
+    assert _sdk_workarounds.install_linear_output_wait() is installed
 
 
+@_LINEAR_WAIT_SDK
 def test_sdk_wait_rescans_every_output_per_completion(monkeypatch):
     # Why the replacement exists: the SDK's loop calls asyncio.wait once per completion, and
     # each call walks the whole pending set. When this fails, the SDK fixed it upstream.
@@ -134,6 +161,7 @@ def test_sdk_wait_rescans_every_output_per_completion(monkeypatch):
     assert len(waits) >= 100  # one round per one or two completions; ours makes one or two
 
 
+@_LINEAR_WAIT_SDK
 def test_linear_wait_waits_for_the_set_in_one_pass(monkeypatch):
     gathers = _count_calls(monkeypatch, "gather")
     waits = _count_calls(monkeypatch, "wait")
@@ -149,6 +177,7 @@ def test_linear_wait_waits_for_the_set_in_one_pass(monkeypatch):
     assert len(_stack.SETTINGS.outputs) == 0
 
 
+@_LINEAR_WAIT_SDK
 def test_linear_wait_picks_up_outputs_created_while_waiting():
     async def run() -> asyncio.Future[int]:
         loop = asyncio.get_running_loop()
@@ -168,6 +197,7 @@ def test_linear_wait_picks_up_outputs_created_while_waiting():
     assert asyncio.run(run()).result() == 7
 
 
+@_LINEAR_WAIT_SDK
 def test_linear_wait_raises_a_failed_output():
     async def run() -> None:
         loop = asyncio.get_running_loop()

@@ -82,7 +82,9 @@ def test_create_noop_update_deactivate_reactivate_destroy(workplace_project, emu
     assert by_name(emulator, "boss@example.com")["active"] is True
     assert by_name(emulator, "boss@example.com")["id"] == boss["id"]
 
-    # Destroy deactivates by default: nobody is deleted.
+    # An approved destroy deactivates: nobody is deleted (tests/e2e/test_removal_guard_cli.py
+    # has the unapproved cases).
+    project.env["WORKPLACE_ALLOW_DEPROVISIONS"] = "2"
     project.destroy()
     assert len(emulator.users()) == 2
     assert all(u["active"] is False for u in emulator.users())
@@ -189,6 +191,7 @@ def test_destroy_follows_each_deprovision_mode(workplace_project, emulator):
     project.up()
     emulator.mark_claimed(by_name(emulator, "claimed@example.com")["id"])
 
+    project.env["WORKPLACE_ALLOW_DEPROVISIONS"] = "3"  # retain is not a deprovision
     result = project.destroy()
     assert "claimed" in result.stdout + result.stderr
     remaining = {u["userName"]: u for u in emulator.users()}

@@ -251,6 +251,44 @@ class Background:
         )
 
 
+def describe_process(pid: int) -> str:
+    """What a process is, by the Pulumi part it plays: `program`, `dynamic provider`,
+    `Pulumi's Go language host`, `stand-in language host` or its command line."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        exe = os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        return f"{pid} (gone)"
+    words = [a.decode(errors="replace") for a in argv if a]
+    line = " ".join(words)
+    if "pulumi-language-python-exec" in line:
+        role = "program (pulumi-language-python-exec)"
+    elif "pulumi-resource-pulumi-python" in line or "pulumi.dynamic" in line:
+        role = "dynamic provider (pulumi-resource-pulumi-python)"
+    elif "pulumi_language_python_standin" in line:
+        role = "stand-in language host (scripts/langhost)"
+    elif Path(exe).name == "pulumi-language-python":
+        role = "Pulumi's Go language host (pulumi-language-python)"
+    else:
+        role = line[:120]
+    return f"{pid} {role}"
+
+
+def child_pids(parent: int) -> list[int]:
+    """Live processes whose parent is `parent` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[1]) == parent:
+            found.append(int(entry.name))
+    return found
+
+
 def session_pids(session_id: int) -> list[int]:
     """Live processes whose session id is `session_id` (Linux /proc)."""
     found = []

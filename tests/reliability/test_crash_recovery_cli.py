@@ -4,7 +4,9 @@ Verified with Pulumi CLI v3.274.1 and a `file://` backend:
 
 1. Make sure nothing of the killed run is still running. The CLI starts its plugins (language
    host, `pulumi-resource-pulumi-python`) in process groups of their own, so killing the CLI's
-   group leaves them alive (see the xfail test below); kill them, or the whole job.
+   group leaves them alive for a moment: the program and the dynamic provider watch the engine
+   and exit within seconds; Pulumi's Go language host lingers up to 5 minutes, idle (see the
+   last test). Kill it, or the whole job, or let it go.
 2. If every command, `pulumi cancel` included, fails with `failed to load checkpoint: EOF`,
    the kill hit the backend while it rewrote a `*.attrs` sidecar (the file backend truncates
    and rewrites `<stack>.json.attrs` on every checkpoint; seen at 1,000 accounts). Delete the
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -31,6 +34,8 @@ from reliability_helpers import (
     Background,
     assert_accounts_as_declared,
     assert_state_matches_workplace,
+    child_pids,
+    describe_process,
     duplicates,
     lock_files,
     pending_operations,
@@ -145,21 +150,43 @@ def test_a_kill_that_tore_the_state_sidecar_is_repaired_by_deleting_it(make_emul
     assert len(project.resources("workplace:User")) == 3
 
 
-def test_no_plugin_process_outlives_a_killed_cli(make_emulator, wp_project):
+GO_HOST = "Pulumi's Go language host"
+"""Pulumi's own `pulumi-language-python`: it checks the engine's health only every 5 minutes
+(`rpcutil.Healthcheck`), so it outlives a killed CLI by up to that long (297 s measured with
+v3.259.0). It has nothing left to run: its program exits with the engine."""
+
+
+def test_no_project_process_outlives_a_killed_cli(make_emulator, wp_project):
     emulator = make_emulator(latency_ms=200)
     project = wp_project(emulator, specs=user_specs(40))
     run = Background(project, "up", "--yes", "--skip-preview", "--stack", project.stack)
     try:
         wait_until(lambda: len(emulator.users()) >= 3, 120, "3 accounts")
+        started = {describe_process(pid) for pid in run.survivors()}
+        assert any("program" in p for p in started), started
+        assert any("dynamic provider" in p for p in started), started
         run.kill_group()
         at_kill = len(emulator.users())
+        ours = lambda: [  # noqa: E731
+            what for what in map(describe_process, run.survivors()) if GO_HOST not in what
+        ]
         try:
-            wait_until(lambda: not run.survivors(), 10, "the plugins to exit")
+            wait_until(lambda: not ours(), 10, "the program and the dynamic provider to exit")
         except AssertionError:
-            later = len(emulator.users())
             raise AssertionError(
-                f"{len(run.survivors())} plugin process(es) still running 10 s after the CLI "
-                f"was killed; accounts created after the kill: {later - at_kill}"
+                f"still running 10 s after the CLI was killed: {ours()}; accounts created "
+                f"after the kill: {len(emulator.users()) - at_kill}"
             ) from None
+        time.sleep(1)  # a request already in flight at the kill may still land
+        assert len(emulator.users()) <= at_kill + 4, "accounts kept being created after the kill"
+        for pid in run.survivors():
+            # Only Pulumi's own host may be left, alone: no program of ours under it.
+            assert GO_HOST in describe_process(pid), describe_process(pid)
+            assert child_pids(pid) == [], f"{describe_process(pid)} still has children"
+            warnings.warn(
+                f"{describe_process(pid)} outlives the killed CLI: it checks the engine every "
+                "5 minutes and exits then (docs/operations.md, recovery after a crash)",
+                stacklevel=1,
+            )
     finally:
         run.kill_session()

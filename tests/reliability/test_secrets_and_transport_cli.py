@@ -120,7 +120,9 @@ def test_token_and_smtp_password_never_leak(wp_project, make_emulator, smtp, tmp
         write_specs(project, specs)
         runs += [project.preview("--diff"), project.up("--debug", "--logtostderr", "-v=9")]
         assert workplace.stats()["by_method_kind"]["POST users"] == 4
+        project.env["WORKPLACE_ALLOW_DEPROVISIONS"] = "4"  # a destroy that deactivates
         runs.append(project.destroy())
+        del project.env["WORKPLACE_ALLOW_DEPROVISIONS"]
     finally:
         emulator_output = workplace.stop()
 

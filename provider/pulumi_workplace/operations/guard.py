@@ -2,11 +2,21 @@
 
 Entra's "accidental deletions" threshold (default 500) holds a whole cycle's deprovisions; here
 the run fails before any change, and one run can be approved with WORKPLACE_ALLOW_DEPROVISIONS.
+
+Two places enforce it. `DeprovisionGuard` is the program's check of a whole plan (the
+`Provisioning` component, before any `User` is registered). `DeprovisionBudget` is the dynamic
+provider's, which every engine path passes (`pulumi destroy`, a program that stopped declaring
+its `User`s, `--target`, a refresh-then-up): it counts each deprovisioning write as it is about to
+be sent. Removing a resource from the stack never deprovisions its account without a one-run
+approval, because the provider cannot know how many removals follow the first one: without
+WORKPLACE_ALLOW_DEPROVISIONS the removal fails before any write, or, with
+WORKPLACE_RELEASE_ON_REMOVE=true, leaves the account as it is.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict
@@ -17,7 +27,10 @@ from pulumi_workplace.settings import ConfigSource, SettingsError
 __all__ = [
     "ALLOW_ENV",
     "DEFAULT_THRESHOLD",
+    "RELEASE_ON_REMOVE_ENV",
+    "DeprovisionBudget",
     "DeprovisionGuard",
+    "DeprovisionRefused",
     "GuardDecision",
     "allowed_from",
     "guard_from",
@@ -25,6 +38,7 @@ __all__ = [
 
 DEFAULT_THRESHOLD = 500
 ALLOW_ENV = "WORKPLACE_ALLOW_DEPROVISIONS"
+RELEASE_ON_REMOVE_ENV = "WORKPLACE_RELEASE_ON_REMOVE"
 _COUNT_KEY = "workplace:deprovisionThreshold"
 _SHARE_KEY = "workplace:deprovisionThresholdPercent"
 
@@ -165,3 +179,75 @@ def guard_from(config: ConfigSource, environ: Mapping[str, str] | None = None) -
         # 0 % is read as "no share limit", like a count threshold of 0.
         threshold_share=percent / 100 if percent else None,
     )
+
+
+class DeprovisionRefused(Exception):
+    """A deprovisioning write was refused before it was sent."""
+
+
+def _removal_message(label: str, mode: str) -> str:
+    verb = "delete (or, if claimed, deactivate)" if mode == "delete" else "deactivate"
+    return (
+        f"{label}: removing this User from the stack (pulumi destroy, or a program that no "
+        f"longer declares it) would {verb} its account, and a removal never deprovisions "
+        "without a one-run approval: nothing was changed. To take the removed resources out of "
+        f"the stack and leave their accounts as they are, run once with {RELEASE_ON_REMOVE_ENV}"
+        f"=true. To deprovision them, run once with {ALLOW_ENV}=<count> (the preview's "
+        '"to delete" count), or set active=False first as a previewed update (Provisioning '
+        "does this for people who leave the scope)."
+    )
+
+
+class DeprovisionBudget:
+    """The deprovisioning writes one provider process (one run) may still send.
+
+    - A deactivating update (`active` to false) may be sent while the run's count stays within
+      the larger of `workplace:deprovisionThreshold` and the one-run approval (0 = no limit).
+    - A removal that deactivates or deletes needs the approval, and counts against it.
+    The count is shared, so an approval of N lets at most N accounts go in one run.
+    """
+
+    def __init__(self, threshold: int, approved: int | None) -> None:
+        self.threshold = threshold
+        self.approved = approved
+        self._taken = 0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(
+        cls, config: ConfigSource, environ: Mapping[str, str] | None = None
+    ) -> DeprovisionBudget:
+        return cls(guard_from(config, environ).threshold, allowed_from(environ))
+
+    @property
+    def taken(self) -> int:
+        with self._lock:
+            return self._taken
+
+    def take(self, label: str, *, removal: bool, mode: str = "deactivate") -> None:
+        """Count one deprovisioning write, or raise `DeprovisionRefused` before it is sent."""
+        with self._lock:
+            if removal and self.approved is None:
+                raise DeprovisionRefused(_removal_message(label, mode))
+            limit = self.approved if removal else self._update_limit()
+            if limit is not None and self._taken >= limit:
+                raise DeprovisionRefused(self._over_message(label, limit, removal))
+            self._taken += 1
+
+    def give_back(self) -> None:
+        """A counted write that failed: it deprovisioned nothing."""
+        with self._lock:
+            self._taken = max(0, self._taken - 1)
+
+    def _update_limit(self) -> int | None:
+        if self.threshold == 0:  # the count limit is off
+            return None
+        return max(self.threshold, self.approved or 0)
+
+    def _over_message(self, label: str, limit: int, removal: bool) -> str:
+        source = f"{ALLOW_ENV}={self.approved}" if removal or self.approved else _COUNT_KEY
+        return (
+            f"{label}: not deprovisioned: this run already deactivated or deleted "
+            f"{_accounts(self._taken)}, the most that {source} allows ({limit}). Nothing more "
+            f"is changed in this run; if this is intended, run again with {ALLOW_ENV}=<count>."
+        )

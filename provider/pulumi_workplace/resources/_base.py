@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource, ResourceProvider
 
+from pulumi_workplace.resources import _watchdog
 from pulumi_workplace.resources._sdk_workarounds import (
     install_linear_output_wait,
     restore_pickler,
@@ -14,6 +15,8 @@ from pulumi_workplace.resources._sdk_workarounds import (
 
 # Every program that declares our resources gets the O(K) output wait (see _sdk_workarounds).
 install_linear_output_wait()
+# A program whose engine was killed must not go on registering (and so writing) accounts.
+_watchdog.start_in_program()
 
 
 class WorkplaceDynamicResource(Resource):

@@ -8,16 +8,22 @@ end of the process a run with failures (or an open breaker) sends one notificati
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pulumi_workplace.operations.breaker import CircuitBreaker, CircuitOpenError, breaker_from
+from pulumi_workplace.operations.guard import (
+    RELEASE_ON_REMOVE_ENV,
+    DeprovisionBudget,
+    DeprovisionRefused,
+)
 from pulumi_workplace.operations.log import LogRecord, ProvisioningLog
 from pulumi_workplace.operations.notify import send_notification
 from pulumi_workplace.operations.notify import settings_from as notify_settings_from
@@ -69,6 +75,8 @@ class _Run:
         self._lock = threading.Lock()
         self.records: list[LogRecord] = []
         self.breaker: CircuitBreaker | None = breaker_from(config)
+        self.budget = DeprovisionBudget.from_settings(config if config is not None else {})
+        self.released = 0
         self._path = log_path(config)
         self._secrets = _secrets(config)
 
@@ -176,6 +184,47 @@ def operate(
             duration_ms=(time.monotonic() - started) * 1000,
         )
     return result
+
+
+def release_on_remove() -> bool:
+    """True when this run was told to leave removed resources' accounts as they are."""
+    raw = os.environ.get(RELEASE_ON_REMOVE_ENV, "").strip().lower()
+    if raw in ("", "false", "0"):
+        return False
+    if raw in ("true", "1"):
+        return True
+    raise SettingsError(f"{RELEASE_ON_REMOVE_ENV} must be true or false, not {raw!r}")
+
+
+@contextlib.contextmanager
+def deprovisioning(
+    props: Mapping[str, Any], workplace_id: str, *, removal: bool, mode: str = "deactivate"
+) -> Iterator[None]:
+    """Count one deprovisioning write against the run's budget before it is sent.
+
+    A refusal is recorded in the provisioning log (action `guard`) and raised; a write that
+    then fails gives its place back.
+    """
+    run = current()
+    stack = str(props.get("stack") or "")
+    person = props.get("userName") or props.get("externalId") or workplace_id
+    try:
+        run.budget.take(str(person), removal=removal, mode=mode)
+    except DeprovisionRefused as refused:
+        run.record(
+            stack,
+            "guard",
+            person=person,
+            workplace_id=workplace_id,
+            status="skipped",
+            error=str(refused),
+        )
+        raise
+    try:
+        yield
+    except BaseException:
+        run.budget.give_back()
+        raise
 
 
 def _secrets(config: Any) -> list[str]:

@@ -1,16 +1,19 @@
 """Workarounds for Pulumi Python SDK costs and bugs that dynamic resources hit at scale.
 
-1. pulumi <= 3.272 `serialize_provider` wraps `pickle._Pickler._batch_setitems` in a sorting
-   wrapper on every dynamic resource and never unwraps it, so each registration wraps the
-   previous wrapper: registrations get slower and the ~980th raises RecursionError. We keep the
-   original method from import time and put it back after each registration
-   (`sdk_restores_batch_setitems()` turns true once the SDK does it itself).
+1. `serialize_provider` (seen in 3.216 to 3.272) wraps `pickle._Pickler._batch_setitems` in a
+   sorting wrapper on every dynamic resource and never unwraps it, so each registration wraps
+   the previous wrapper: registrations get slower and the ~980th raises RecursionError. We keep
+   the original method from import time and put it back after each registration. Whether the
+   installed SDK leaks is probed once at import (`sdk_restores_batch_setitems()`), so the
+   workaround is active exactly on the releases that show the leak and leaves others alone.
 2. `pulumi.runtime.stack.wait_for_rpcs` waits for the program's outstanding outputs with
    `asyncio.wait(FIRST_COMPLETED)` in a loop. Each round registers and removes a callback on
    every pending output, so K outputs cost O(K^2): with 10,000 accounts (~150,000 outputs) that
    was half of the program's CPU in a no-op preview. `install_linear_output_wait()` swaps in the
    same loop with `asyncio.gather`, which waits for the set once and still raises the first
-   failure as soon as it happens. Installed only on the SDK versions it was checked against.
+   failure as soon as it happens. It replaces the SDK's function whole, so it is installed only
+   on the release series it was checked against line by line (`_CHECKED_SDK_SERIES`; 3.216's
+   loop is a different one and is left alone).
 """
 
 from __future__ import annotations
@@ -30,22 +33,36 @@ _SDK_WAIT_FOR_RPCS: Callable[..., Any] = _stack.wait_for_rpcs
 _CHECKED_SDK_SERIES = ("3.272.",)
 
 
-def restore_pickler() -> None:
-    """Undo the SDK's leftover wrapper on `pickle._Pickler._batch_setitems`."""
+def _put_back_original() -> None:
     pickle._Pickler._batch_setitems = _ORIGINAL_BATCH_SETITEMS  # type: ignore[attr-defined]
 
 
 def sdk_restores_batch_setitems() -> bool:
-    """True when the installed SDK no longer leaks the wrapper (the workaround can go)."""
+    """True when the installed SDK does not leak the wrapper (the workaround stays off)."""
 
     class _Probe(_dynamic.ResourceProvider):
         pass
 
-    restore_pickler()
+    _put_back_original()
     _dynamic.serialize_provider(_Probe())
     leaked = pickle._Pickler._batch_setitems is not _ORIGINAL_BATCH_SETITEMS  # type: ignore[attr-defined]
-    restore_pickler()
+    _put_back_original()
     return not leaked
+
+
+_SDK_LEAKS_PICKLER_WRAPPER = not sdk_restores_batch_setitems()
+
+
+def pickler_workaround_active() -> bool:
+    """True when the installed SDK leaks the wrapper, so `restore_pickler` puts it back."""
+    return _SDK_LEAKS_PICKLER_WRAPPER
+
+
+def restore_pickler() -> None:
+    """Undo the SDK's leftover wrapper on `pickle._Pickler._batch_setitems` (only on an SDK
+    that leaks it)."""
+    if _SDK_LEAKS_PICKLER_WRAPPER:
+        _put_back_original()
 
 
 async def _raise_rpc_failure(rpc_manager: Any, exn: BaseException) -> None:

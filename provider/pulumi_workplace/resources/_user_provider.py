@@ -11,6 +11,7 @@ the PATCH, so a preview and the request it leads to cannot disagree.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import threading
@@ -29,6 +30,7 @@ from pulumi.dynamic import (
 
 from pulumi_workplace.attributes import BY_KEY
 from pulumi_workplace.operations.breaker import CircuitOpenError
+from pulumi_workplace.operations.guard import RELEASE_ON_REMOVE_ENV, DeprovisionRefused
 from pulumi_workplace.resources import _connection, _run, _watchdog
 from pulumi_workplace.resources._user_props import flatten, is_nested, nest
 from pulumi_workplace.resources._user_validation import CONTROL_KEYS, check_user, is_unknown
@@ -51,7 +53,13 @@ def _clean_errors(method: _F) -> _F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return method(*args, **kwargs)
-        except (ScimError, SettingsError, _run.PausedError, CircuitOpenError) as error:
+        except (
+            ScimError,
+            SettingsError,
+            _run.PausedError,
+            CircuitOpenError,
+            DeprovisionRefused,
+        ) as error:
             raise WorkplaceError(str(error)) from None
 
     return wrapper  # type: ignore[return-value]
@@ -135,6 +143,24 @@ def _note(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+_RELEASE_NOTES = 20
+"""Released accounts named one by one; the provisioning log lists every one."""
+
+
+def _note_release(label: str, id_: str) -> None:
+    run = _run.current()
+    with _adopted_lock:
+        run.released += 1
+        count = run.released
+    if count <= _RELEASE_NOTES:
+        _note(
+            f"{label}: removed from the stack; account {id_} left as it is "
+            f"({RELEASE_ON_REMOVE_ENV}=true)"
+        )
+    elif count == _RELEASE_NOTES + 1:
+        _note("more accounts left as they are: see the provisioning log (action retain)")
+
+
 class UserProvider(ResourceProvider):
     """CRUD for one Workplace account. Holds no state: Pulumi pickles it into every resource."""
 
@@ -196,7 +222,13 @@ class UserProvider(ResourceProvider):
             if existing is not None and existing.id is not None:
                 _claim_for_adoption(existing.id, values)
                 # Adopt: `pulumi import` cannot work for dynamic resources; matching is the way.
-                stored = client.patch_user(existing.id, existing, desired) or existing
+                ending = existing.active is not False and values.get("active") is False
+                with (
+                    _run.deprovisioning(props, existing.id, removal=False)
+                    if ending
+                    else contextlib.nullcontext()
+                ):
+                    stored = client.patch_user(existing.id, existing, desired) or existing
                 return stored, True, _changes(observed_values(existing, values), values)
             result = client.create_user_detailed(desired, match_on=match_on)
             policy.created(values)
@@ -223,13 +255,20 @@ class UserProvider(ResourceProvider):
         before = to_scim_user(old_values)
         after = to_scim_user(new_values, news.get("clear") or [])
         changes = _changes(old_values, new_values, news.get("clear") or [])
-        stored = _run.operate(
-            "update",
-            news,
-            lambda: client.patch_user(id_, before, after),
-            workplace_id=id_,
-            describe=lambda r: (_update_action(changes) if r is not None else "none", changes),
-        )
+        # Counted by the run's deprovisioning budget before it is sent, whichever program
+        # (or none of ours) declared it.
+        with (
+            _run.deprovisioning(news, id_, removal=False)
+            if _update_action(changes) == "deactivate"
+            else contextlib.nullcontext()
+        ):
+            stored = _run.operate(
+                "update",
+                news,
+                lambda: client.patch_user(id_, before, after),
+                workplace_id=id_,
+                describe=lambda r: (_update_action(changes) if r is not None else "none", changes),
+            )
         if stored is None:
             # Nothing to send: state already matches; keep what Workplace reported last.
             stored = to_scim_user({**old_values, **new_values})
@@ -269,6 +308,10 @@ class UserProvider(ResourceProvider):
             _note(f"{label}: account {id_} is now managed by {successor}; left active")
             _run.operate("retain", props, lambda: None, workplace_id=id_)
             return
+        if _run.release_on_remove():
+            _note_release(label, id_)
+            _run.operate("retain", props, lambda: None, workplace_id=id_)
+            return
         client = _connection.client()
 
         def deprovision() -> str:
@@ -285,10 +328,15 @@ class UserProvider(ResourceProvider):
                 _note(f"{label}: account {id_} is already gone from Workplace")
                 return "none"
 
-        _run.operate(
-            "deactivate",
-            props,
-            deprovision,
-            workplace_id=id_,
-            describe=lambda taken: (taken, {"active": (True, False)} if taken != "none" else None),
-        )
+        # A removal never deprovisions without the run's approval (operations/guard.py).
+        with _run.deprovisioning(props, id_, removal=True, mode=mode):
+            _run.operate(
+                "deactivate",
+                props,
+                deprovision,
+                workplace_id=id_,
+                describe=lambda taken: (
+                    taken,
+                    {"active": (True, False)} if taken != "none" else None,
+                ),
+            )

@@ -1,11 +1,16 @@
-"""Stop the provider process when the Pulumi engine that started it is gone.
+"""Stop this package's processes when the Pulumi engine that started them is gone.
 
-The SDK's dynamic provider server never notices a killed CLI: it runs in a process group of its
-own and would finish in-flight writes and then wait forever. A killed run must stop writing.
+Two processes run our code in a Pulumi run: the dynamic provider (`pulumi-resource-pulumi-python`,
+which the engine starts with its own address as the last argument) and the program
+(`pulumi-language-python-exec`, which the language host starts with `--engine ADDRESS`). Neither
+notices a killed CLI on its own: the provider would finish in-flight writes and then wait forever,
+and under Pulumi's Go language host the program outlives the CLI too (the host does not stop its
+child). A killed run must stop writing, so each process watches the engine and exits.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import socket
@@ -18,12 +23,24 @@ _started = False
 _lock = threading.Lock()
 
 
+def _split(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
 def engine_address(argv: list[str]) -> tuple[str, int] | None:
     """The engine's loopback address among the plugin's arguments (the last one that fits)."""
     for arg in reversed(argv[1:]):
         if _ADDRESS.match(arg):
-            host, _, port = arg.rpartition(":")
-            return host.strip("[]"), int(port)
+            return _split(arg)
+    return None
+
+
+def program_engine_address(argv: list[str]) -> tuple[str, int] | None:
+    """The `--engine ADDRESS` the language host passed to `pulumi-language-python-exec`."""
+    for flag, value in itertools.pairwise(argv):
+        if flag == "--engine" and _ADDRESS.match(value):
+            return _split(value)
     return None
 
 
@@ -57,16 +74,27 @@ def _watch(address: tuple[str, int], interval: float, misses_allowed: int) -> No
             os._exit(70)
 
 
-def start(interval: float = 1.0, misses_allowed: int = 2) -> None:
-    """Start the watchdog once per process (no-op when no engine address is found)."""
+def start(
+    interval: float = 1.0, misses_allowed: int = 2, *, address: tuple[str, int] | None = None
+) -> None:
+    """Start the watchdog once per process; by default it watches the address among the
+    plugin's arguments (no-op when there is none)."""
     global _started
     with _lock:
         if _started:
             return
         _started = True
-    address = engine_address(sys.argv)
+    address = address or engine_address(sys.argv)
     if address is None:
         return
     threading.Thread(
         target=_watch, args=(address, interval, misses_allowed), name="engine-watchdog", daemon=True
     ).start()
+
+
+def start_in_program() -> None:
+    """Watch the engine from a Pulumi program (no-op outside one)."""
+    # sys.argv was replaced by the exec script; the interpreter's own arguments still hold it.
+    address = program_engine_address(list(getattr(sys, "orig_argv", [])))
+    if address is not None:
+        start(address=address)
