@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -274,9 +274,8 @@ def describe_process(pid: int) -> str:
     return f"{pid} {role}"
 
 
-def child_pids(parent: int) -> list[int]:
-    """Live processes whose parent is `parent` (Linux /proc)."""
-    found = []
+def _live_processes() -> Iterator[tuple[int, list[str]]]:
+    """(pid, stat fields after the command name) of every live process (Linux /proc)."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -284,26 +283,19 @@ def child_pids(parent: int) -> list[int]:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if fields[0] != "Z" and int(fields[1]) == parent:
-            found.append(int(entry.name))
-    return found
+        # fields: state, ppid, pgrp, session, ...; zombies are already dead.
+        if fields[0] != "Z":
+            yield int(entry.name), fields
+
+
+def child_pids(parent: int) -> list[int]:
+    """Live processes whose parent is `parent`."""
+    return [pid for pid, fields in _live_processes() if int(fields[1]) == parent]
 
 
 def session_pids(session_id: int) -> list[int]:
-    """Live processes whose session id is `session_id` (Linux /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        # fields: state, ppid, pgrp, session, ...; zombies are already dead.
-        if fields[0] != "Z" and int(fields[3]) == session_id:
-            found.append(int(entry.name))
-    return found
+    """Live processes whose session id is `session_id`."""
+    return [pid for pid, fields in _live_processes() if int(fields[3]) == session_id]
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
