@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import threading
 
-from pulumi_workplace.resources import _connection
+from pulumi_workplace.resources import _connection, _runtime
 
 
 def test_concurrent_callers_share_one_connection_check(make_emulator, emulator_token):
     emulator = make_emulator()
-    _connection.reset()
-    _connection.configure({"workplace:tenantUrl": emulator.url, "workplace:token": emulator_token})
+    _runtime.reset()
+    runtime = _runtime.configure(
+        {"workplace:tenantUrl": emulator.url, "workplace:token": emulator_token}
+    )
     try:
         emulator.reset_stats()
-        threads = [threading.Thread(target=_connection.verify_once) for _ in range(8)]
+        threads = [threading.Thread(target=runtime.connection.verify_once) for _ in range(8)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         assert emulator.stats()["by_method_kind"]["GET users"] == 1
     finally:
-        _connection.reset()
+        _runtime.reset()
 
 
 def test_refresh_readers_take_users_while_the_listing_is_still_running():

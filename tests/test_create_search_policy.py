@@ -7,7 +7,7 @@ import threading
 import httpx
 import pytest
 
-from pulumi_workplace.resources import _connection, _run
+from pulumi_workplace.resources import _runtime
 from pulumi_workplace.resources._match_index import MatchIndex, SearchPolicy, listing_pages
 from pulumi_workplace.resources._user_provider import UserProvider
 from pulumi_workplace.scim import ScimUser
@@ -111,9 +111,8 @@ def provider_process(make_emulator, emulator_token, tmp_path, monkeypatch):
     """An emulator, and this process set up as a provider process talking to it (a fresh run
     logging to tmp_path/log.jsonl); yields (emulator, provider)."""
     emulator = make_emulator()
-    monkeypatch.setattr(_run, "_current", None)
-    _connection.reset()
-    _connection.configure(
+    _runtime.reset()
+    _runtime.configure(
         {
             "workplace:tenantUrl": emulator.url,
             "workplace:token": emulator_token,
@@ -121,7 +120,7 @@ def provider_process(make_emulator, emulator_token, tmp_path, monkeypatch):
         }
     )
     yield emulator, UserProvider()
-    _connection.reset()
+    _runtime.reset()
 
 
 def test_provider_creates_with_one_post_each_and_still_adopts(

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pulumi
 
 from pulumi_workplace.directory import Directory, InputError
 from pulumi_workplace.mapping import Mapping, default_mappings, merge_mappings
+from pulumi_workplace.resources._program_config import ProgramConfig, stack_config_keys
 from pulumi_workplace.resources.provisioning import Provisioning
+from pulumi_workplace.settings import SettingsError, check_no_unknown_settings, load_settings
 
 _MAPPING_FIELDS = {
     "target": "target",
@@ -83,38 +85,31 @@ def load_mappings(overrides: list[dict[str, Any]] | None) -> list[Mapping]:
     return merge_mappings(default_mappings(), parsed)
 
 
-def _choice(value: str | None, setting: str, allowed: tuple[str, ...]) -> str:
-    if value is None:
-        return allowed[0]
-    if value not in allowed:
-        raise ConfigError(f"workplace:{setting} must be one of {', '.join(allowed)}, not {value!r}")
-    return value
-
-
 def main() -> None:
     """Build the `Provisioning` component from `workplace:` stack config."""
-    config = pulumi.Config("workplace")
     base = Path.cwd()
     try:
-        directory = load_directory(config.require_object("directory"), base)
+        check_no_unknown_settings(stack_config_keys())
+        settings = load_settings(ProgramConfig())
+        if settings.directory is None:
+            raise ConfigError(
+                "Missing required configuration variable 'workplace:directory' "
+                "(the people and groups to provision from; see docs/configuration.md)"
+            )
+        directory = load_directory(settings.directory, base)
         provisioning = Provisioning(
-            config.get("name") or "workplace",
+            settings.name,
             directory=directory,
-            assignments=config.get_object("assignments") or [],
-            roles=config.get_object("roles") or ["User"],
-            mappings=load_mappings(config.get_object("mappings")),
-            scope=cast(Any, _choice(config.get("scope"), "scope", ("assigned", "all"))),
-            scoping_filters=config.get_object("scopingFilters") or [],
-            nested_groups=config.get_object("nestedGroups") or False,
-            skip_out_of_scope_deletions=config.get_bool("skipOutOfScopeDeletions") or False,
-            deprovision=cast(
-                Any,
-                _choice(
-                    config.get("deprovision"), "deprovision", ("deactivate", "delete", "retain")
-                ),
-            ),
+            assignments=settings.assignments,
+            roles=settings.roles,
+            mappings=load_mappings(settings.mappings),
+            scope=settings.scope,
+            scoping_filters=settings.scoping_filters,
+            nested_groups=settings.nested_groups,
+            skip_out_of_scope_deletions=settings.skip_out_of_scope_deletions,
+            deprovision=settings.deprovision,
         )
-    except (InputError, ConfigError) as error:
+    except (InputError, ConfigError, SettingsError) as error:
         raise pulumi.RunError(str(error)) from None
     pulumi.export("counts", provisioning.counts)
     pulumi.export("deactivated", provisioning.deactivated)

@@ -1,13 +1,24 @@
-"""Connection settings: stack config under `workplace:`, else environment variables.
+"""Every `workplace:` setting, in one typed model, read one way by the program and the provider.
 
-The token is held in a `SecretStr` in the provider process only; it is never put on a provider
+`WorkplaceSettings` declares each setting once: its key (the field alias), type, default,
+environment fallback, one-line description and the part of the project that uses it. Stack config
+wins over the environment. `load_settings` reads all of them from a config source (a dict, the
+program's stack config or the provider's `pulumi.dynamic.Config`): booleans, numbers, lists and
+objects parse the same way wherever they are read, and an error names the setting
+(`workplace:<key>`, with its environment variable) without ever echoing a value.
+`unknown_settings` names keys under `workplace:` that are not settings, with the closest ones.
+
+The token is held in a `SecretStr` and only in the provider process; it is never put on a provider
 instance (which Pulumi pickles into state), in a resource's state, or in a message.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
+import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
@@ -15,18 +26,11 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 if TYPE_CHECKING:
     from pulumi_workplace.scim import ScimClient
 
+NAMESPACE = "workplace"
 DEFAULT_TENANT_URL = "https://scim.workplace.com/"
 
-# Stack config key (without the `workplace:` namespace) -> environment variable.
-_ENV_FALLBACK = {
-    "tenantUrl": "WORKPLACE_TENANT_URL",
-    "token": "WORKPLACE_TOKEN",
-    "pageSize": "WORKPLACE_PAGE_SIZE",
-    "requestTimeout": "WORKPLACE_REQUEST_TIMEOUT",
-    "retryDeadline": "WORKPLACE_RETRY_DEADLINE",
-    "insecureSkipTlsVerify": "WORKPLACE_INSECURE_SKIP_TLS_VERIFY",
-    "managerShape": "WORKPLACE_MANAGER_SHAPE",
-}
+Kind = Literal["text", "secret", "integer", "number", "boolean", "list", "object", "any"]
+Section = Literal["connection", "program", "operations"]
 
 
 class ConfigSource(Protocol):
@@ -36,7 +40,509 @@ class ConfigSource(Protocol):
 
 
 class SettingsError(ValueError):
-    """A connection setting is missing or invalid; the message names the setting."""
+    """A setting is missing or invalid; the message names the setting."""
+
+
+def _setting(
+    key: str,
+    default: Any,
+    kind: Kind,
+    section: Section,
+    description: str,
+    *,
+    env: str | None = None,
+    choices: tuple[str, ...] = (),
+    minimum: float | None = None,
+    maximum: float | None = None,
+    above: float | None = None,
+) -> Any:
+    extra: dict[str, Any] = {
+        "kind": kind,
+        "section": section,
+        "env": env,
+        "choices": list(choices),
+        "minimum": minimum,
+        "maximum": maximum,
+        "above": above,
+    }
+    return Field(default=default, alias=key, description=description, json_schema_extra=extra)
+
+
+class WorkplaceSettings(BaseModel):
+    """Every `workplace:` setting (docs/configuration.md and docs/operations.md are checked
+    against this model by tests/test_settings_model.py)."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+
+    # -- connection (the provider) --
+    tenant_url: str = _setting(
+        "tenantUrl",
+        DEFAULT_TENANT_URL,
+        "text",
+        "connection",
+        "SCIM base URL; HTTPS except for loopback addresses",
+        env="WORKPLACE_TENANT_URL",
+    )
+    token: SecretStr | None = _setting(
+        "token",
+        None,
+        "secret",
+        "connection",
+        "Access token of the integration (Manage Accounts permission)",
+        env="WORKPLACE_TOKEN",
+    )
+    page_size: int = _setting(
+        "pageSize",
+        100,
+        "integer",
+        "connection",
+        "`count` for paged listings",
+        env="WORKPLACE_PAGE_SIZE",
+        minimum=1,
+        maximum=1000,
+    )
+    request_timeout: float = _setting(
+        "requestTimeout",
+        30.0,
+        "number",
+        "connection",
+        "Seconds per HTTP request",
+        env="WORKPLACE_REQUEST_TIMEOUT",
+        above=0,
+    )
+    retry_deadline: float = _setting(
+        "retryDeadline",
+        120.0,
+        "number",
+        "connection",
+        "Total seconds one operation may spend retrying",
+        env="WORKPLACE_RETRY_DEADLINE",
+        above=0,
+    )
+    manager_shape: Literal["managerId", "value"] = _setting(
+        "managerShape",
+        "managerId",
+        "text",
+        "connection",
+        "How the manager is written: managerId (Workplace) or value (RFC 7643)",
+        env="WORKPLACE_MANAGER_SHAPE",
+        choices=("managerId", "value"),
+    )
+    insecure_skip_tls_verify: bool = _setting(
+        "insecureSkipTlsVerify",
+        False,
+        "boolean",
+        "connection",
+        "Turn TLS verification off (never in production)",
+        env="WORKPLACE_INSECURE_SKIP_TLS_VERIFY",
+    )
+
+    # -- the provisioning program --
+    directory: dict[str, Any] | None = _setting(
+        "directory", None, "object", "program", "The directory source (required by the program)"
+    )
+    roles: list[str] = _setting(
+        "roles", ["User"], "list", "program", "The app roles assignments may use"
+    )
+    assignments: list[Any] = _setting(
+        "assignments", [], "any", "program", "Groups and people assigned, with a role"
+    )
+    scope: Literal["assigned", "all"] = _setting(
+        "scope",
+        "assigned",
+        "text",
+        "program",
+        "assigned, or all (every person in the directory)",
+        choices=("assigned", "all"),
+    )
+    scoping_filters: list[Any] = _setting(
+        "scopingFilters", [], "any", "program", "Entra-style scoping filters"
+    )
+    nested_groups: bool | int = _setting(
+        "nestedGroups", False, "any", "program", "Expand nested groups (true, or a depth)"
+    )
+    mappings: list[Any] | None = _setting(
+        "mappings", None, "any", "program", "Overrides of the default attribute mappings"
+    )
+    skip_out_of_scope_deletions: bool = _setting(
+        "skipOutOfScopeDeletions",
+        False,
+        "boolean",
+        "program",
+        "Release people who leave the scope instead of deactivating them",
+    )
+    deprovision: Literal["deactivate", "delete", "retain"] = _setting(
+        "deprovision",
+        "deactivate",
+        "text",
+        "program",
+        "What an approved removal of a User does",
+        choices=("deactivate", "delete", "retain"),
+    )
+    name: str = _setting(
+        "name", "workplace", "text", "program", "Name of the Provisioning component"
+    )
+
+    # -- operations --
+    provisioning_status: Literal["on", "off"] = _setting(
+        "provisioningStatus",
+        "on",
+        "text",
+        "operations",
+        "off pauses provisioning: previews still plan, up writes nothing",
+        env="WORKPLACE_PROVISIONING_STATUS",
+        choices=("on", "off"),
+    )
+    provisioning_log: str = _setting(
+        "provisioningLog",
+        "provisioning-log.jsonl",
+        "text",
+        "operations",
+        "The provisioning log file; off disables it",
+        env="WORKPLACE_PROVISIONING_LOG",
+    )
+    deprovision_threshold: int = _setting(
+        "deprovisionThreshold",
+        500,
+        "integer",
+        "operations",
+        "Most deactivations + deletions per run; 0 turns the count limit off",
+        env="WORKPLACE_DEPROVISION_THRESHOLD",
+        minimum=0,
+    )
+    deprovision_threshold_percent: float | None = _setting(
+        "deprovisionThresholdPercent",
+        None,
+        "number",
+        "operations",
+        "Most deprovisions as a percentage of the managed accounts; 0 or unset is off",
+        env="WORKPLACE_DEPROVISION_THRESHOLD_PERCENT",
+        minimum=0,
+        maximum=100,
+    )
+    circuit_breaker_min_operations: int = _setting(
+        "circuitBreakerMinOperations",
+        20,
+        "integer",
+        "operations",
+        "Operations before the failure share is judged",
+        env="WORKPLACE_CIRCUIT_BREAKER_MIN_OPERATIONS",
+        minimum=1,
+    )
+    circuit_breaker_failure_percent: float = _setting(
+        "circuitBreakerFailurePercent",
+        40.0,
+        "number",
+        "operations",
+        "Failure share that opens the circuit breaker; 0 turns it off",
+        env="WORKPLACE_CIRCUIT_BREAKER_FAILURE_PERCENT",
+        minimum=0,
+    )
+    notify_smtp_host: str | None = _setting(
+        "notifySmtpHost",
+        None,
+        "text",
+        "operations",
+        "SMTP server for notifications",
+        env="WORKPLACE_NOTIFY_SMTP_HOST",
+    )
+    notify_smtp_port: int | None = _setting(
+        "notifySmtpPort",
+        None,
+        "integer",
+        "operations",
+        "SMTP port (default 587, or 465 with tls)",
+        env="WORKPLACE_NOTIFY_SMTP_PORT",
+        minimum=1,
+    )
+    notify_smtp_security: str | None = _setting(
+        "notifySmtpSecurity",
+        None,
+        "text",
+        "operations",
+        "starttls (default), tls or none",
+        env="WORKPLACE_NOTIFY_SMTP_SECURITY",
+    )
+    notify_smtp_user: str | None = _setting(
+        "notifySmtpUser", None, "text", "operations", "SMTP login", env="WORKPLACE_NOTIFY_SMTP_USER"
+    )
+    notify_smtp_password: SecretStr | None = _setting(
+        "notifySmtpPassword",
+        None,
+        "secret",
+        "operations",
+        "SMTP password",
+        env="WORKPLACE_NOTIFY_SMTP_PASSWORD",
+    )
+    notify_from: str | None = _setting(
+        "notifyFrom",
+        None,
+        "text",
+        "operations",
+        "Sender of notifications",
+        env="WORKPLACE_NOTIFY_FROM",
+    )
+    notify_to: list[str] | None = _setting(
+        "notifyTo", None, "list", "operations", "Notification recipients", env="WORKPLACE_NOTIFY_TO"
+    )
+    notify_webhook_url: SecretStr | None = _setting(
+        "notifyWebhookUrl",
+        None,
+        "secret",
+        "operations",
+        "Webhook URL for notifications",
+        env="WORKPLACE_NOTIFY_WEBHOOK_URL",
+    )
+    notify_webhook_headers: dict[str, str] | None = _setting(
+        "notifyWebhookHeaders",
+        None,
+        "object",
+        "operations",
+        "Extra webhook headers",
+        env="WORKPLACE_NOTIFY_WEBHOOK_HEADERS",
+    )
+    notify_webhook_allow_insecure: bool = _setting(
+        "notifyWebhookAllowInsecure",
+        False,
+        "boolean",
+        "operations",
+        "Allow http:// to a non-loopback webhook host",
+        env="WORKPLACE_NOTIFY_WEBHOOK_ALLOW_INSECURE",
+    )
+    notify_ca_file: str | None = _setting(
+        "notifyCaFile",
+        None,
+        "text",
+        "operations",
+        "PEM bundle of extra CAs for SMTP and the webhook",
+        env="WORKPLACE_NOTIFY_CA_FILE",
+    )
+    notify_timeout: float | None = _setting(
+        "notifyTimeout",
+        None,
+        "number",
+        "operations",
+        "Seconds per notification connection attempt (default 10)",
+        env="WORKPLACE_NOTIFY_TIMEOUT",
+    )
+
+
+class SettingInfo(BaseModel):
+    """One setting as `WorkplaceSettings` declares it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    key: str
+    kind: Kind
+    section: Section
+    default: Any
+    description: str
+    env: str | None
+    choices: tuple[str, ...]
+    minimum: float | None
+    maximum: float | None
+    above: float | None
+
+    @property
+    def setting(self) -> str:
+        return f"{NAMESPACE}:{self.key}"
+
+    @property
+    def label(self) -> str:
+        """How messages name it: `workplace:key` (and its environment variable)."""
+        return self.setting + (f" / {self.env}" if self.env else "")
+
+
+def _infos() -> dict[str, SettingInfo]:
+    found: dict[str, SettingInfo] = {}
+    for field, info in WorkplaceSettings.model_fields.items():
+        extra = info.json_schema_extra
+        assert isinstance(extra, dict) and info.alias and info.description
+        found[info.alias] = SettingInfo(
+            field=field,
+            key=info.alias,
+            kind=extra["kind"],  # type: ignore[arg-type]
+            section=extra["section"],  # type: ignore[arg-type]
+            default=info.default,
+            description=info.description,
+            env=extra["env"],  # type: ignore[arg-type]
+            choices=tuple(extra["choices"]),  # type: ignore[arg-type]
+            minimum=extra["minimum"],  # type: ignore[arg-type]
+            maximum=extra["maximum"],  # type: ignore[arg-type]
+            above=extra["above"],  # type: ignore[arg-type]
+        )
+    return found
+
+
+SETTINGS: Mapping[str, SettingInfo] = _infos()
+"""Setting key (without `workplace:`) -> its declaration."""
+
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+
+
+def _raw(info: SettingInfo, config: ConfigSource, environ: Mapping[str, str]) -> Any:
+    """The stack config value, else the environment value; None when neither is set."""
+    value = config.get(info.setting)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        value = environ.get(info.env) if info.env else None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return value.strip() if isinstance(value, str) else value
+
+
+def _json(info: SettingInfo, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise SettingsError(f"{info.label} is not valid JSON") from None
+
+
+def _bounded(info: SettingInfo, number: float) -> None:
+    if info.minimum is not None and number < info.minimum:
+        raise SettingsError(f"{info.label} must be at least {info.minimum:g}")
+    if info.maximum is not None and number > info.maximum:
+        raise SettingsError(f"{info.label} must be at most {info.maximum:g}")
+    if info.above is not None and number <= info.above:
+        raise SettingsError(f"{info.label} must be greater than {info.above:g}")
+
+
+def _parse(info: SettingInfo, value: Any) -> Any:
+    """One parse per kind; config values arrive as strings, YAML values, or JSON text."""
+    kind = info.kind
+    if kind in ("text", "secret"):
+        if isinstance(value, bool):
+            value = str(value).lower()
+        elif isinstance(value, int | float):
+            value = str(value)
+        if not isinstance(value, str):
+            raise SettingsError(f"{info.label} must be a string")
+        if info.choices:
+            # Matched case-insensitively and stored as declared ("OFF" is "off").
+            canonical = {c.lower(): c for c in info.choices}
+            value = canonical.get(value.lower(), value)
+        if info.choices and value not in info.choices:
+            raise SettingsError(
+                f"{info.setting} must be one of {', '.join(info.choices)}, not {value!r}"
+                if kind == "text"
+                else f"{info.label} is not one of the allowed values"
+            )
+        return value
+    if kind == "integer":
+        try:
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError
+            number = int(value)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{info.label} must be a whole number") from None
+        _bounded(info, number)
+        return number
+    if kind == "number":
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            real = float(value)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{info.label} must be a number") from None
+        if not math.isfinite(real):
+            raise SettingsError(f"{info.label} must be a finite number")
+        _bounded(info, real)
+        return real
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        lowered = str(value).strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise SettingsError(f"{info.label} must be true or false")
+    if kind == "list":
+        if isinstance(value, str) and value.startswith("["):
+            value = _json(info, value)
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise SettingsError(f"{info.label} must be a list of strings")
+        return [item.strip() for item in value if item.strip()]
+    if kind == "object":
+        if isinstance(value, str):
+            value = _json(info, value)
+        if not isinstance(value, Mapping):
+            raise SettingsError(f"{info.label} must be an object")
+        if info.key == "notifyWebhookHeaders" and not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise SettingsError(f"{info.label} must be an object of string values")
+        return dict(value)
+    # "any": structured program values, checked where they are used.
+    if isinstance(value, str) and value[:1] in "[{":
+        return _json(info, value)
+    if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
+        return value.lower() in _TRUE
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value
+
+
+def read_setting(key: str, config: ConfigSource, environ: Mapping[str, str] | None = None) -> Any:
+    """One setting's value (parsed), or None when it is not set anywhere."""
+    info = SETTINGS[key]
+    raw = _raw(info, config, os.environ if environ is None else environ)
+    return None if raw is None else _parse(info, raw)
+
+
+def load_settings(
+    config: ConfigSource, environ: Mapping[str, str] | None = None
+) -> WorkplaceSettings:
+    """Every setting from stack config, else the environment, else its default.
+
+    Raises SettingsError naming the first setting that is unusable.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for key, info in SETTINGS.items():
+        raw = _raw(info, config, env)
+        if raw is not None:
+            value = _parse(info, raw)
+            values[key] = SecretStr(value) if info.kind == "secret" else value
+    try:
+        return WorkplaceSettings.model_validate(values)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            key = str(item["loc"][0]) if item["loc"] else "?"
+            problems.append(f"{NAMESPACE}:{key}: {item['msg']}")
+        raise SettingsError("; ".join(problems)) from None
+
+
+def unknown_settings(keys: Iterable[str]) -> list[str]:
+    """One message per `workplace:` key that is not a setting, naming the closest settings."""
+    problems = []
+    prefix = f"{NAMESPACE}:"
+    for full in sorted(keys):
+        if not full.startswith(prefix) or full[len(prefix) :] in SETTINGS:
+            continue
+        key = full[len(prefix) :]
+        close = difflib.get_close_matches(key, list(SETTINGS), n=3, cutoff=0.6)
+        lowered = [k for k in SETTINGS if k.lower() == key.lower()]
+        close = list(dict.fromkeys([*lowered, *close]))
+        hint = (
+            " (did you mean " + " or ".join(f"{prefix}{k}" for k in close) + "?)" if close else ""
+        )
+        problems.append(f"{full} is not a setting{hint}; docs/configuration.md lists them all")
+    return problems
+
+
+def check_no_unknown_settings(keys: Iterable[str]) -> None:
+    """Raise SettingsError when a `workplace:` key is not a setting (a typo is never ignored)."""
+    problems = unknown_settings(keys)
+    if problems:
+        raise SettingsError("; ".join(problems))
+
+
+# -- the connection -------------------------------------------------------------------------
 
 
 class ConnectionSettings(BaseModel):
@@ -79,56 +585,27 @@ class ConnectionSettings(BaseModel):
         )
 
 
-def _parse_bool(key: str, raw: str) -> bool:
-    lowered = raw.strip().lower()
-    if lowered in ("true", "1", "yes"):
-        return True
-    if lowered in ("false", "0", "no", ""):
-        return False
-    raise SettingsError(f"workplace:{key} must be true or false, not {raw!r}")
+def connection_from(settings: WorkplaceSettings) -> ConnectionSettings:
+    """The connection part of the settings; raises SettingsError without a token."""
+    if settings.token is None:
+        raise SettingsError(
+            "no Workplace token: set it with `pulumi config set --secret workplace:token ...` "
+            "or the WORKPLACE_TOKEN environment variable"
+        )
+    url = settings.tenant_url
+    return ConnectionSettings(
+        tenant_url=url if url.endswith("/") else url + "/",
+        token=settings.token,
+        page_size=settings.page_size,
+        request_timeout=settings.request_timeout,
+        retry_deadline=settings.retry_deadline,
+        insecure_skip_tls_verify=settings.insecure_skip_tls_verify,
+        manager_shape=settings.manager_shape,
+    )
 
 
 def settings_from(
     config: ConfigSource, environ: Mapping[str, str] | None = None
 ) -> ConnectionSettings:
-    """Read settings from stack config (`workplace:<key>`), falling back to the environment."""
-    env = os.environ if environ is None else environ
-
-    def get(key: str) -> str | None:
-        value = config.get(f"workplace:{key}")
-        if value is not None and not isinstance(value, str):
-            value = str(value).lower() if isinstance(value, bool) else str(value)
-        if value in (None, ""):
-            value = env.get(_ENV_FALLBACK[key])
-        return value if value not in (None, "") else None
-
-    token = get("token")
-    if token is None:
-        raise SettingsError(
-            "no Workplace token: set it with `pulumi config set --secret workplace:token ...` "
-            "or the WORKPLACE_TOKEN environment variable"
-        )
-    values: dict[str, object] = {"token": SecretStr(token)}
-    if (url := get("tenantUrl")) is not None:
-        values["tenant_url"] = url if url.endswith("/") else url + "/"
-    numeric = {"pageSize": "page_size", "requestTimeout": "request_timeout"}
-    numeric["retryDeadline"] = "retry_deadline"
-    for key, field in numeric.items():
-        if (raw := get(key)) is not None:
-            values[field] = raw
-    if (raw := get("insecureSkipTlsVerify")) is not None:
-        values["insecure_skip_tls_verify"] = _parse_bool("insecureSkipTlsVerify", raw)
-    if (raw := get("managerShape")) is not None:
-        values["manager_shape"] = raw
-    try:
-        return ConnectionSettings.model_validate(values)
-    except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            field = str(item["loc"][0]) if item["loc"] else "?"
-            key = next(
-                (k for k, f in {**numeric, "managerShape": "manager_shape"}.items() if f == field),
-                field,
-            )
-            problems.append(f"workplace:{key}: {item['msg']}")
-        raise SettingsError("; ".join(problems)) from None
+    """Connection settings from stack config (`workplace:<key>`), else the environment."""
+    return connection_from(load_settings(config, environ))

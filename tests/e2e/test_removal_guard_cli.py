@@ -185,3 +185,22 @@ def test_deprovision_delete_works_through_the_approval(workplace_project, emulat
     remaining = {u["userName"]: u for u in emulator.users()}
     assert set(remaining) == {"user0@example.com"}  # the claimed one is deactivated instead
     assert remaining["user0@example.com"]["active"] is False
+
+
+@pytest.mark.parametrize("program", ["root", "users"])
+def test_a_misspelt_setting_fails_the_preview_before_any_request(
+    workplace_project, emulator, tmp_path, program
+):
+    # A typo in the guard's own setting must never leave the default of 500 in force silently.
+    if program == "root":
+        project = _sample_project(workplace_project, tmp_path)
+    else:
+        project = _users_project(workplace_project, count=2)
+    project.config_set("workplace:deprovisonThreshold", "5")
+    emulator.reset_stats()
+    result = project.preview(check=False)
+    output = _output(result)
+    assert result.returncode != 0
+    assert "workplace:deprovisonThreshold is not a setting" in output
+    assert "did you mean workplace:deprovisionThreshold" in output
+    assert emulator.stats()["total"] == 0

@@ -7,15 +7,13 @@ provider is far smaller, so the breaker looks at the share after `min_operations
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pulumi_workplace.operations._config import ConfigReader
-from pulumi_workplace.settings import ConfigSource, SettingsError
+from pulumi_workplace.settings import ConfigSource, SettingsError, read_setting
 
 __all__ = ["BreakerState", "CircuitBreaker", "CircuitOpenError", "breaker_from"]
 
@@ -161,12 +159,6 @@ class CircuitBreaker:
                 _LOG.exception("circuit breaker on_open callback failed")
 
 
-_ENV = {
-    "circuitBreakerMinOperations": "WORKPLACE_CIRCUIT_BREAKER_MIN_OPERATIONS",
-    "circuitBreakerFailurePercent": "WORKPLACE_CIRCUIT_BREAKER_FAILURE_PERCENT",
-}
-
-
 def breaker_from(
     config: ConfigSource,
     environ: Mapping[str, str] | None = None,
@@ -174,9 +166,8 @@ def breaker_from(
     on_open: Callable[[BreakerState], None] | None = None,
 ) -> CircuitBreaker | None:
     """A breaker from `workplace:circuitBreaker*` config; None when the percent is 0 (off)."""
-    read = ConfigReader(config, os.environ if environ is None else environ, _ENV)
-    minimum = read.integer("circuitBreakerMinOperations", minimum=1)
-    percent = read.number("circuitBreakerFailurePercent", minimum=0.0)
+    minimum = read_setting("circuitBreakerMinOperations", config, environ)
+    percent = read_setting("circuitBreakerFailurePercent", config, environ)
     if percent is not None and percent >= 100:
         raise SettingsError("workplace:circuitBreakerFailurePercent must be below 100")
     if percent == 0:

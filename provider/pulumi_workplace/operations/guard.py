@@ -21,8 +21,7 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict
 
-from pulumi_workplace.operations._config import ConfigReader
-from pulumi_workplace.settings import ConfigSource, SettingsError
+from pulumi_workplace.settings import ConfigSource, SettingsError, read_setting
 
 __all__ = [
     "ALLOW_ENV",
@@ -41,11 +40,6 @@ ALLOW_ENV = "WORKPLACE_ALLOW_DEPROVISIONS"
 RELEASE_ON_REMOVE_ENV = "WORKPLACE_RELEASE_ON_REMOVE"
 _COUNT_KEY = "workplace:deprovisionThreshold"
 _SHARE_KEY = "workplace:deprovisionThresholdPercent"
-
-_ENV = {
-    "deprovisionThreshold": "WORKPLACE_DEPROVISION_THRESHOLD",
-    "deprovisionThresholdPercent": "WORKPLACE_DEPROVISION_THRESHOLD_PERCENT",
-}
 
 
 class GuardDecision(BaseModel):
@@ -169,11 +163,8 @@ def allowed_from(environ: Mapping[str, str] | None = None) -> int | None:
 
 def guard_from(config: ConfigSource, environ: Mapping[str, str] | None = None) -> DeprovisionGuard:
     """The guard from `workplace:deprovisionThreshold` and `...ThresholdPercent` config."""
-    read = ConfigReader(config, os.environ if environ is None else environ, _ENV)
-    threshold = read.integer("deprovisionThreshold", minimum=0)
-    percent = read.number("deprovisionThresholdPercent", minimum=0.0)
-    if percent is not None and percent > 100:
-        raise SettingsError(f"{_SHARE_KEY} must be at most 100")
+    threshold = read_setting("deprovisionThreshold", config, environ)
+    percent = read_setting("deprovisionThresholdPercent", config, environ)
     return DeprovisionGuard(
         threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
         # 0 % is read as "no share limit", like a count threshold of 0.

@@ -6,7 +6,6 @@ message carries the SMTP password, a webhook header value or the webhook URL's p
 
 from __future__ import annotations
 
-import os
 import re
 import ssl
 from collections.abc import Mapping
@@ -21,11 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 from pulumi_workplace._net import is_loopback
 from pulumi_workplace._version import __version__
 from pulumi_workplace.operations import _smtp, _webhook
-from pulumi_workplace.operations._config import ConfigReader
 from pulumi_workplace.operations._delivery import DeliveryError
 from pulumi_workplace.operations._masking import Masker
 from pulumi_workplace.operations.report import RunSummary, render_terminal
-from pulumi_workplace.settings import ConfigSource, SettingsError
+from pulumi_workplace.settings import SETTINGS, ConfigSource, SettingsError, read_setting
 
 __all__ = [
     "DeliveryResult",
@@ -37,20 +35,7 @@ __all__ = [
 ]
 
 # Stack config key (without `workplace:`) -> environment variable used when the key is unset.
-ENV_FALLBACK = {
-    "notifySmtpHost": "WORKPLACE_NOTIFY_SMTP_HOST",
-    "notifySmtpPort": "WORKPLACE_NOTIFY_SMTP_PORT",
-    "notifySmtpSecurity": "WORKPLACE_NOTIFY_SMTP_SECURITY",
-    "notifySmtpUser": "WORKPLACE_NOTIFY_SMTP_USER",
-    "notifySmtpPassword": "WORKPLACE_NOTIFY_SMTP_PASSWORD",
-    "notifyFrom": "WORKPLACE_NOTIFY_FROM",
-    "notifyTo": "WORKPLACE_NOTIFY_TO",
-    "notifyWebhookUrl": "WORKPLACE_NOTIFY_WEBHOOK_URL",
-    "notifyWebhookHeaders": "WORKPLACE_NOTIFY_WEBHOOK_HEADERS",
-    "notifyWebhookAllowInsecure": "WORKPLACE_NOTIFY_WEBHOOK_ALLOW_INSECURE",
-    "notifyCaFile": "WORKPLACE_NOTIFY_CA_FILE",
-    "notifyTimeout": "WORKPLACE_NOTIFY_TIMEOUT",
-}
+ENV_FALLBACK = {k: s.env for k, s in SETTINGS.items() if k.startswith("notify") and s.env}
 
 # Failures listed in a webhook payload; the rest are counted in `failures_omitted`.
 PAYLOAD_FAILURES = 50
@@ -191,20 +176,23 @@ def settings_from(
 
     Raises SettingsError naming the key when a value is unusable.
     """
-    read = ConfigReader(config, os.environ if environ is None else environ, ENV_FALLBACK)
+
+    def read(key: str) -> Any:
+        return read_setting(key, config, environ)
+
     values: dict[str, Any] = {
-        "smtp_host": read.text("notifySmtpHost"),
-        "smtp_port": read.integer("notifySmtpPort", minimum=1),
-        "smtp_security": (read.text("notifySmtpSecurity") or "").lower() or None,
-        "smtp_user": read.text("notifySmtpUser"),
-        "smtp_password": read.text("notifySmtpPassword"),
-        "sender": read.text("notifyFrom"),
-        "recipients": read.string_list("notifyTo"),
-        "webhook_url": read.text("notifyWebhookUrl"),
-        "webhook_headers": read.string_map("notifyWebhookHeaders"),
-        "webhook_allow_insecure": read.boolean("notifyWebhookAllowInsecure"),
-        "ca_file": read.text("notifyCaFile"),
-        "timeout": read.number("notifyTimeout"),
+        "smtp_host": read("notifySmtpHost"),
+        "smtp_port": read("notifySmtpPort"),
+        "smtp_security": (read("notifySmtpSecurity") or "").lower() or None,
+        "smtp_user": read("notifySmtpUser"),
+        "smtp_password": read("notifySmtpPassword"),
+        "sender": read("notifyFrom"),
+        "recipients": read("notifyTo"),
+        "webhook_url": read("notifyWebhookUrl"),
+        "webhook_headers": read("notifyWebhookHeaders"),
+        "webhook_allow_insecure": read("notifyWebhookAllowInsecure"),
+        "ca_file": read("notifyCaFile"),
+        "timeout": read("notifyTimeout"),
     }
     try:
         return NotificationSettings.model_validate(

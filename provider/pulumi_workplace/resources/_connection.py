@@ -1,8 +1,8 @@
-"""The provider process's connection to Workplace: one pooled client and a per-run user index.
+"""The provider's connection to Workplace for one run: one pooled client, one connection test,
+one tenant listing (the live index `refresh` reads), the create search policy.
 
-Pulumi pickles provider instances into state, so nothing here lives on an instance: settings
-(with the token) and the HTTP client are process globals, set up by `configure()` and shared by
-the provider's worker threads.
+Pulumi pickles provider instances into state, so none of this lives on a provider instance; it
+belongs to the run's `ProviderRuntime` (`_runtime`), which `configure()` builds.
 """
 
 from __future__ import annotations
@@ -14,72 +14,102 @@ from pulumi_workplace.resources._match_index import SearchPolicy, listing_pages
 from pulumi_workplace.scim import ScimClient, ScimUser
 from pulumi_workplace.settings import ConfigSource, ConnectionSettings, settings_from
 
-_lock = threading.Lock()
-_config: ConfigSource | None = None
-_clients: dict[tuple[object, ...], ScimClient] = {}
-_index: _LiveIndex | None = None
-_verified: BaseException | bool = False
-_tenant_size: int | None = None  # from the connection test: sizes the create listing
-_search_policy: SearchPolicy | None = None
 
+class Connection:
+    """Thread-safe: the provider's worker threads share it."""
 
-def configure(config: ConfigSource) -> None:
-    """Remember the stack config the engine sent (settings are read from it lazily)."""
-    global _config
-    with _lock:
-        _config = config
+    def __init__(self, config: ConfigSource) -> None:
+        self.config = config
+        self._lock = threading.Lock()
+        self._verify_lock = threading.Lock()
+        self._clients: dict[tuple[object, ...], ScimClient] = {}
+        self._index: _LiveIndex | None = None
+        self._verified: BaseException | bool = False
+        self._tenant_size: int | None = None  # from the connection test: sizes the listing
+        self._search_policy: SearchPolicy | None = None
 
+    def settings(self) -> ConnectionSettings:
+        """The connection settings: stack config, else environment variables."""
+        return settings_from(self.config)
 
-def current_config() -> ConfigSource | None:
-    """The stack config the engine sent, or None before `configure` (env vars then apply)."""
-    with _lock:
-        return _config
+    def client(self) -> ScimClient:
+        """The pooled client for the current settings (a rotated token gets a new one)."""
+        current = self.settings()
+        key = current.cache_key()
+        with self._lock:
+            existing = self._clients.get(key)
+            if existing is None:
+                existing = current.client()
+                self._clients[key] = existing
+            return existing
 
+    def verify_once(self) -> None:
+        """Test the connection once per run; re-raise the first failure on every later call.
 
-def settings() -> ConnectionSettings:
-    """The current connection settings: stack config, else environment variables."""
-    return settings_from(_config if _config is not None else {})
+        Called as soon as a run plans a change, so a bad token or a missing permission fails
+        the preview with a clear message, while a preview with nothing to do makes no request.
+        Single-flight: concurrent callers wait for the one check instead of each making one.
+        """
+        with self._verify_lock:
+            with self._lock:
+                outcome = self._verified
+            if outcome is True:
+                return
+            if isinstance(outcome, BaseException):
+                raise outcome
+            try:
+                report = self.client().test_connection()
+            except Exception as error:
+                with self._lock:
+                    self._verified = error
+                raise
+            with self._lock:
+                self._verified = True
+                self._tenant_size = report.total_users
 
+    def search_policy(self) -> SearchPolicy:
+        """The run's policy for searching before a create (see `_match_index`)."""
+        with self._lock:
+            if self._search_policy is None:
+                self._search_policy = SearchPolicy(self._users_for_matching, self._listing_pages)
+            return self._search_policy
 
-def client() -> ScimClient:
-    """The process's pooled client for the current settings."""
-    current = settings()
-    key = current.cache_key()
-    with _lock:
-        existing = _clients.get(key)
-        if existing is None:
-            existing = current.client()
-            _clients[key] = existing
-        return existing
+    def _listing_pages(self) -> int:
+        with self._lock:
+            size = self._tenant_size
+        return listing_pages(size, self.settings().page_size)
 
+    def _users_for_matching(self) -> list[ScimUser]:
+        # `up --refresh` has listed everyone already: reuse it rather than list again.
+        with self._lock:
+            index = self._index
+        listed = index.users_if_listed() if index is not None else None
+        return listed if listed is not None else self.client().list_users()
 
-_verify_lock = threading.Lock()
+    def live_user(self, user_id: str) -> ScimUser | None:
+        """The stored user with this id, from one paged listing per run (None if not listed)."""
+        with self._lock:
+            if self._index is None:
+                self._index = _LiveIndex(self._list_and_mark_verified)
+            index = self._index
+        return index.get(user_id)
 
+    def _list_and_mark_verified(self) -> Iterator[ScimUser]:
+        first = True
+        for user in self.client().iter_users():
+            if first:
+                with self._lock:
+                    self._verified = True  # a listing proves the token and the permission
+                first = False
+            yield user
+        with self._lock:
+            self._verified = True
 
-def verify_once() -> None:
-    """Test the connection once per process; re-raise the first failure on every later call.
-
-    Called as soon as a run plans a change, so a bad token or a missing permission fails the
-    preview with a clear message, while a preview with nothing to do makes no request at all.
-    Single-flight: concurrent callers wait for the one check instead of each making their own.
-    """
-    global _verified, _tenant_size
-    with _verify_lock:
-        with _lock:
-            outcome = _verified
-        if outcome is True:
-            return
-        if isinstance(outcome, BaseException):
-            raise outcome
-        try:
-            report = client().test_connection()
-        except Exception as error:
-            with _lock:
-                _verified = error
-            raise
-        with _lock:
-            _verified = True
-            _tenant_size = report.total_users
+    def close(self) -> None:
+        with self._lock:
+            for existing in self._clients.values():
+                existing.close()
+            self._clients.clear()
 
 
 class _LiveIndex:
@@ -129,63 +159,3 @@ class _LiveIndex:
             if not self._done or self._error is not None:
                 return None
             return list(self._by_id.values())
-
-
-def search_policy() -> SearchPolicy:
-    """The process's policy for searching before a create (see `_match_index`)."""
-    global _search_policy
-    with _lock:
-        if _search_policy is None:
-            _search_policy = SearchPolicy(_users_for_matching, _listing_pages)
-        return _search_policy
-
-
-def _listing_pages() -> int:
-    with _lock:
-        size = _tenant_size
-    return listing_pages(size, settings().page_size)
-
-
-def _users_for_matching() -> list[ScimUser]:
-    # `up --refresh` has listed everyone already: reuse it rather than list again.
-    with _lock:
-        index = _index
-    listed = index.users_if_listed() if index is not None else None
-    return listed if listed is not None else client().list_users()
-
-
-def live_user(user_id: str) -> ScimUser | None:
-    """The stored user with this id, from one paged listing per process (None if not listed)."""
-    global _index
-    with _lock:
-        if _index is None:
-            _index = _LiveIndex(_list_and_mark_verified)
-        index = _index
-    return index.get(user_id)
-
-
-def _list_and_mark_verified() -> Iterator[ScimUser]:
-    global _verified
-    first = True
-    for user in client().iter_users():
-        if first:
-            with _lock:
-                _verified = True  # a listing proves the token and the permission already
-            first = False
-        yield user
-    with _lock:
-        _verified = True
-
-
-def reset() -> None:
-    """Forget clients and the user index (tests)."""
-    global _index, _config, _verified, _tenant_size, _search_policy
-    with _lock:
-        _verified = False
-        _tenant_size = None
-        _search_policy = None
-        for existing in _clients.values():
-            existing.close()
-        _clients.clear()
-        _index = None
-        _config = None

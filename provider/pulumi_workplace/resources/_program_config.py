@@ -8,6 +8,13 @@ from typing import Any
 import pulumi.runtime
 
 
+def stack_config_keys() -> list[str]:
+    """Every key of the program's stack config (all namespaces)."""
+    from pulumi.runtime import config as runtime_config
+
+    return sorted({*runtime_config.CONFIG.get(), *runtime_config.get_config_env()})
+
+
 class ProgramConfig:
     """`get("workplace:<key>")` over the program's stack config, secrets decrypted.
 

@@ -1,4 +1,5 @@
-"""One provider process = one Pulumi run: its provisioning log, circuit breaker and notices.
+"""One provider process = one Pulumi run: its provisioning log, circuit breaker, deprovisioning
+budget and notices (the `Run` that the run's `ProviderRuntime` holds).
 
 Every write the provider makes goes through `operate`, which refuses it while provisioning is
 paused or the circuit breaker is open, times it, and records it in the provisioning log. At the
@@ -7,7 +8,6 @@ end of the process a run with failures (or an open breaker) sends one notificati
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import os
 import sys
@@ -28,9 +28,8 @@ from pulumi_workplace.operations.log import LogRecord, ProvisioningLog
 from pulumi_workplace.operations.notify import send_notification
 from pulumi_workplace.operations.notify import settings_from as notify_settings_from
 from pulumi_workplace.operations.report import render_terminal, summarise
-from pulumi_workplace.resources import _connection
 from pulumi_workplace.scim import ScimError
-from pulumi_workplace.settings import SettingsError
+from pulumi_workplace.settings import SettingsError, read_setting
 
 DEFAULT_LOG = "provisioning-log.jsonl"
 PAUSED_MESSAGE = (
@@ -48,25 +47,19 @@ class PausedError(RuntimeError):
 
 def provisioning_paused(config: Any) -> bool:
     """True when `workplace:provisioningStatus` (or WORKPLACE_PROVISIONING_STATUS) is off."""
-    value = config.get("workplace:provisioningStatus") if config is not None else None
-    if value in (None, ""):
-        value = os.environ.get("WORKPLACE_PROVISIONING_STATUS", "on")
-    status = str(value).strip().lower()
-    if status not in ("on", "off"):
-        raise SettingsError(f"workplace:provisioningStatus must be on or off, not {value!r}")
-    return status == "off"
+    value = read_setting("provisioningStatus", config if config is not None else {})
+    return bool(value == "off")
 
 
 def log_path(config: Any) -> Path | None:
     """The provisioning log file (`workplace:provisioningLog`; `off` disables it)."""
-    value = config.get("workplace:provisioningLog") if config is not None else None
-    value = value or os.environ.get("WORKPLACE_PROVISIONING_LOG") or DEFAULT_LOG
+    value = read_setting("provisioningLog", config if config is not None else {}) or DEFAULT_LOG
     if str(value).strip().lower() == "off":
         return None
     return Path(str(value))
 
 
-class _Run:
+class Run:
     def __init__(self, config: Any) -> None:
         self.id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + f"-{os.getpid()}"
         self.config = config
@@ -76,9 +69,15 @@ class _Run:
         self.records: list[LogRecord] = []
         self.breaker: CircuitBreaker | None = breaker_from(config)
         self.budget = DeprovisionBudget.from_settings(config if config is not None else {})
-        self.released = 0
+        self._released = 0
         self._path = log_path(config)
         self._secrets = _secrets(config)
+
+    def count_release(self) -> int:
+        """Count one account left as it is on removal; returns the count so far."""
+        with self._lock:
+            self._released += 1
+            return self._released
 
     def log(self, stack: str) -> ProvisioningLog | None:
         if self._path is None:
@@ -104,21 +103,8 @@ class _Run:
             self.records.append(entry)
 
 
-_state_lock = threading.Lock()
-_current: _Run | None = None
-
-
-def current() -> _Run:
-    """This process's run (created on first use, after the engine sent the config)."""
-    global _current
-    with _state_lock:
-        if _current is None:
-            _current = _Run(_connection.current_config())
-            atexit.register(_notify_at_exit, _current)
-        return _current
-
-
 def operate(
+    run: Run,
     action: str,
     props: Mapping[str, Any],
     call: Callable[[], _T],
@@ -132,7 +118,6 @@ def operate(
     `describe` turns the result into the action actually taken and the changed attributes;
     `identify` gives the Workplace id of a created account.
     """
-    run = current()
     stack = str(props.get("stack") or "")
     person = props.get("userName") or props.get("externalId") or workplace_id
     if run.paused:
@@ -198,14 +183,18 @@ def release_on_remove() -> bool:
 
 @contextlib.contextmanager
 def deprovisioning(
-    props: Mapping[str, Any], workplace_id: str, *, removal: bool, mode: str = "deactivate"
+    run: Run,
+    props: Mapping[str, Any],
+    workplace_id: str,
+    *,
+    removal: bool,
+    mode: str = "deactivate",
 ) -> Iterator[None]:
     """Count one deprovisioning write against the run's budget before it is sent.
 
     A refusal is recorded in the provisioning log (action `guard`) and raised; a write that
     then fails gives its place back.
     """
-    run = current()
     stack = str(props.get("stack") or "")
     person = props.get("userName") or props.get("externalId") or workplace_id
     try:
@@ -239,7 +228,7 @@ def _secrets(config: Any) -> list[str]:
     return found
 
 
-def _notify_at_exit(run: _Run) -> None:
+def notify_at_exit(run: Run) -> None:
     """One notification per run with failures or an open breaker; never raises."""
     try:
         failed = any(r.status == "failure" for r in run.records)

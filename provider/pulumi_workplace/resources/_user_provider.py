@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -31,7 +30,8 @@ from pulumi.dynamic import (
 from pulumi_workplace.attributes import BY_KEY
 from pulumi_workplace.operations.breaker import CircuitOpenError
 from pulumi_workplace.operations.guard import RELEASE_ON_REMOVE_ENV, DeprovisionRefused
-from pulumi_workplace.resources import _connection, _run, _watchdog
+from pulumi_workplace.resources import _run, _runtime, _watchdog
+from pulumi_workplace.resources._adoption import AdoptionError
 from pulumi_workplace.resources._user_props import flatten, is_nested, nest
 from pulumi_workplace.resources._user_validation import CONTROL_KEYS, check_user, is_unknown
 from pulumi_workplace.resources._user_wire import observed_values, to_scim_user
@@ -59,6 +59,7 @@ def _clean_errors(method: _F) -> _F:
             _run.PausedError,
             CircuitOpenError,
             DeprovisionRefused,
+            AdoptionError,
         ) as error:
             raise WorkplaceError(str(error)) from None
 
@@ -97,28 +98,6 @@ def _outputs(
     return outs
 
 
-_adopted_lock = threading.Lock()
-_adopted_by: dict[str, str] = {}
-
-
-def _claim_for_adoption(workplace_id: str, values: Mapping[str, Any]) -> None:
-    """Refuse to adopt, in one run, an account another resource of the run already adopted."""
-    who = str(values.get("userName") or values.get("externalId") or "?")
-    with _adopted_lock:
-        first = _adopted_by.setdefault(workplace_id, who)
-    if first != who:
-        raise WorkplaceError(
-            f"{who}: the matching account {workplace_id} was already adopted by {first} in this "
-            "run; two people cannot share one Workplace account (check the matching attributes)"
-        )
-
-
-def _adopter_of(workplace_id: str) -> str | None:
-    """Who adopted this account earlier in this run, if anyone."""
-    with _adopted_lock:
-        return _adopted_by.get(workplace_id)
-
-
 def _changes(
     old: Mapping[str, Any], new: Mapping[str, Any], clear: Any = ()
 ) -> dict[str, tuple[Any, Any]]:
@@ -147,11 +126,8 @@ _RELEASE_NOTES = 20
 """Released accounts named one by one; the provisioning log lists every one."""
 
 
-def _note_release(label: str, id_: str) -> None:
-    run = _run.current()
-    with _adopted_lock:
-        run.released += 1
-        count = run.released
+def _note_release(run: _run.Run, label: str, id_: str) -> None:
+    count = run.count_release()
     if count <= _RELEASE_NOTES:
         _note(
             f"{label}: removed from the stack; account {id_} left as it is "
@@ -167,14 +143,17 @@ class UserProvider(ResourceProvider):
     serialize_as_secret_always = False
 
     def configure(self, req: ConfigureRequest) -> None:
-        _connection.configure(req.config)
+        _runtime.configure(req.config)
         _watchdog.start()
 
     @_clean_errors
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        runtime = _runtime.current()
+        runtime.check_settings()
         inputs, failures = check_user(flatten(news))
         if not olds and not failures:
-            _connection.verify_once()  # a new account is planned: make sure we can reach it
+            # A new account is planned: make sure we can reach it.
+            runtime.connection.verify_once()
         return CheckResult(nest(inputs, with_status=False), failures)
 
     @_clean_errors
@@ -182,8 +161,9 @@ class UserProvider(ResourceProvider):
         layout_changed = not is_nested(olds)  # an earlier flat state: rewrite it once
         olds, news = flatten(olds), flatten(news)
         desired = _desired_values(news)
+        connection = _runtime.current().connection
         if any(is_unknown(v) for v in desired.values()):
-            _connection.verify_once()
+            connection.verify_once()
             return DiffResult(changes=True, replaces=[], stables=[])
         control_changed = any(
             olds.get(k) != news.get(k) for k in ("matchOn", "deprovision", "clear")
@@ -198,7 +178,7 @@ class UserProvider(ResourceProvider):
         else:
             changed = control_changed
         if changed:
-            _connection.verify_once()
+            connection.verify_once()
         changed = changed or layout_changed
         # Nothing replaces an account: a new userName is a rename (PATCH), not a new person.
         return DiffResult(changes=changed, replaces=[], stables=[], delete_before_replace=False)
@@ -206,12 +186,14 @@ class UserProvider(ResourceProvider):
     @_clean_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
         props = flatten(props)
-        client = _connection.client()
+        runtime = _runtime.current()
+        client = runtime.connection.client()
         values = {**(props.get("createOnly") or {}), **_desired_values(props)}
         desired = to_scim_user(values, props.get("clear") or [])
         match_on = props.get("matchOn") or ["userName"]
+        who = str(values.get("userName") or values.get("externalId") or "?")
 
-        policy = _connection.search_policy()
+        policy = runtime.connection.search_policy()
 
         def create_or_adopt() -> tuple[ScimUser, bool, dict[str, tuple[Any, Any]] | None]:
             existing = (
@@ -220,11 +202,11 @@ class UserProvider(ResourceProvider):
                 else None
             )
             if existing is not None and existing.id is not None:
-                _claim_for_adoption(existing.id, values)
+                runtime.adoptions.claim(existing.id, who)
                 # Adopt: `pulumi import` cannot work for dynamic resources; matching is the way.
                 ending = existing.active is not False and values.get("active") is False
                 with (
-                    _run.deprovisioning(props, existing.id, removal=False)
+                    _run.deprovisioning(runtime.run, props, existing.id, removal=False)
                     if ending
                     else contextlib.nullcontext()
                 ):
@@ -234,10 +216,11 @@ class UserProvider(ResourceProvider):
             policy.created(values)
             # "recovered" = our own POST whose answer was lost; "conflict" = someone else's.
             if result.reason == "conflict" and result.user.id is not None:
-                _claim_for_adoption(result.user.id, values)
+                runtime.adoptions.claim(result.user.id, who)
             return result.user, result.reason == "conflict", None
 
         stored, adopted, _ = _run.operate(
+            runtime.run,
             "create",
             props,
             create_or_adopt,
@@ -250,7 +233,8 @@ class UserProvider(ResourceProvider):
     @_clean_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         olds, news = flatten(olds), flatten(news)
-        client = _connection.client()
+        runtime = _runtime.current()
+        client = runtime.connection.client()
         old_values, new_values = _state_values(olds), _desired_values(news)
         before = to_scim_user(old_values)
         after = to_scim_user(new_values, news.get("clear") or [])
@@ -258,11 +242,12 @@ class UserProvider(ResourceProvider):
         # Counted by the run's deprovisioning budget before it is sent, whichever program
         # (or none of ours) declared it.
         with (
-            _run.deprovisioning(news, id_, removal=False)
+            _run.deprovisioning(runtime.run, news, id_, removal=False)
             if _update_action(changes) == "deactivate"
             else contextlib.nullcontext()
         ):
             stored = _run.operate(
+                runtime.run,
                 "update",
                 news,
                 lambda: client.patch_user(id_, before, after),
@@ -283,8 +268,8 @@ class UserProvider(ResourceProvider):
     @_clean_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         props = flatten(props)
-        client = _connection.client()
-        live = _connection.live_user(id_) or client.get_user(id_)
+        connection = _runtime.current().connection
+        live = connection.live_user(id_) or connection.client().get_user(id_)
         if live is None:
             return ReadResult(id_="", outs={})
         outs = _outputs(live, props, adopted=bool(props.get("adopted")))
@@ -296,23 +281,25 @@ class UserProvider(ResourceProvider):
     @_clean_errors
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         props = flatten(props)
+        runtime = _runtime.current()
+        run = runtime.run
         mode = props.get("deprovision") or "deactivate"
         if mode == "retain":
-            _run.operate("retain", props, lambda: None, workplace_id=id_)
+            _run.operate(run, "retain", props, lambda: None, workplace_id=id_)
             return
         label = props.get("userName") or props.get("externalId") or id_
-        successor = _adopter_of(id_)
+        successor = runtime.adoptions.adopter_of(id_)
         if successor is not None:
             # A renamed resource without an alias, or a person moved between components: the
             # new resource adopted this account earlier in the run, so it is not ours to end.
             _note(f"{label}: account {id_} is now managed by {successor}; left active")
-            _run.operate("retain", props, lambda: None, workplace_id=id_)
+            _run.operate(run, "retain", props, lambda: None, workplace_id=id_)
             return
         if _run.release_on_remove():
-            _note_release(label, id_)
-            _run.operate("retain", props, lambda: None, workplace_id=id_)
+            _note_release(run, label, id_)
+            _run.operate(run, "retain", props, lambda: None, workplace_id=id_)
             return
-        client = _connection.client()
+        client = runtime.connection.client()
 
         def deprovision() -> str:
             try:
@@ -329,8 +316,9 @@ class UserProvider(ResourceProvider):
                 return "none"
 
         # A removal never deprovisions without the run's approval (operations/guard.py).
-        with _run.deprovisioning(props, id_, removal=True, mode=mode):
+        with _run.deprovisioning(run, props, id_, removal=True, mode=mode):
             _run.operate(
+                run,
                 "deactivate",
                 props,
                 deprovision,

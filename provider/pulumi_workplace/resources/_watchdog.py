@@ -19,8 +19,8 @@ import threading
 import time
 
 _ADDRESS = re.compile(r"^(?:127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+$")
-_started = False
-_lock = threading.Lock()
+_THREAD = "engine-watchdog"
+_starting = threading.Lock()  # a lock, not state: two threads must not both start a watchdog
 
 
 def _split(address: str) -> tuple[str, int]:
@@ -79,17 +79,15 @@ def start(
 ) -> None:
     """Start the watchdog once per process; by default it watches the address among the
     plugin's arguments (no-op when there is none)."""
-    global _started
-    with _lock:
-        if _started:
-            return
-        _started = True
     address = address or engine_address(sys.argv)
     if address is None:
         return
-    threading.Thread(
-        target=_watch, args=(address, interval, misses_allowed), name="engine-watchdog", daemon=True
-    ).start()
+    with _starting:
+        if any(thread.name == _THREAD for thread in threading.enumerate()):
+            return
+        threading.Thread(
+            target=_watch, args=(address, interval, misses_allowed), name=_THREAD, daemon=True
+        ).start()
 
 
 def start_in_program() -> None:

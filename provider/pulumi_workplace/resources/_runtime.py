@@ -1,0 +1,97 @@
+"""The dynamic provider's state for one run, built in `configure()`, in one resettable slot.
+
+`ProviderRuntime` holds everything a provider process keeps between engine calls: the stack
+config, the connection (settings, pooled SCIM client, connection test, tenant listing and live
+index, create search policy), the adoption registry, and the run (provisioning log, circuit
+breaker, deprovisioning budget, notification at exit). Nothing else in the package keeps mutable
+module-level state, so tests build a runtime, call the provider's methods, and `reset()`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from typing import Any
+
+from pulumi_workplace.resources._adoption import AdoptionRegistry
+from pulumi_workplace.resources._connection import Connection
+from pulumi_workplace.resources._run import Run, notify_at_exit
+from pulumi_workplace.settings import ConfigSource, check_no_unknown_settings
+
+
+class ProviderRuntime:
+    """One run of the provider (one provider process in a Pulumi run)."""
+
+    def __init__(
+        self,
+        config: ConfigSource,
+        *,
+        config_keys: list[str] | None = None,
+        provisional: bool = False,
+    ) -> None:
+        self.config = config
+        self.provisional = provisional
+        """Built before `configure` (environment variables only); configure replaces it."""
+        self.config_keys = config_keys or []
+        self.connection = Connection(config)
+        self.adoptions = AdoptionRegistry()
+        self._lock = threading.Lock()
+        self._run: Run | None = None
+
+    @property
+    def run(self) -> Run:
+        """The run's log, breaker and budget (created on first use: settings may be unusable,
+        and that error belongs to the engine call that needs them)."""
+        with self._lock:
+            if self._run is None:
+                self._run = Run(self.config)
+                atexit.register(notify_at_exit, self._run)
+            return self._run
+
+    def check_settings(self) -> None:
+        """Fail on a `workplace:` key that is not a setting (a typo is never ignored)."""
+        check_no_unknown_settings(self.config_keys)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class _Slot:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.runtime: ProviderRuntime | None = None
+
+
+_SLOT = _Slot()
+
+
+def configure(config: ConfigSource) -> ProviderRuntime:
+    """Build the run's runtime from the config the engine sent (once; later calls keep it)."""
+    keys = sorted(getattr(config, "_props", None) or (config if isinstance(config, dict) else {}))
+    with _SLOT.lock:
+        if _SLOT.runtime is None or _SLOT.runtime.provisional:
+            _SLOT.runtime = ProviderRuntime(config, config_keys=keys)
+        return _SLOT.runtime
+
+
+def current() -> ProviderRuntime:
+    """The run's runtime; before `configure` one that reads environment variables only."""
+    with _SLOT.lock:
+        if _SLOT.runtime is None:
+            _SLOT.runtime = ProviderRuntime({}, provisional=True)
+        return _SLOT.runtime
+
+
+def reset() -> None:
+    """Drop the runtime (tests; the next call builds a new one)."""
+    with _SLOT.lock:
+        runtime, _SLOT.runtime = _SLOT.runtime, None
+    if runtime is not None:
+        runtime.close()
+
+
+def install(runtime: ProviderRuntime) -> Any:
+    """Put a runtime built elsewhere in the slot (tests); returns the one it replaced."""
+    with _SLOT.lock:
+        previous, _SLOT.runtime = _SLOT.runtime, runtime
+    return previous
