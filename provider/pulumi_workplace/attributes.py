@@ -1,25 +1,46 @@
 """The catalogue of Workplace user attributes the project manages.
 
-One row per attribute: the key used in `User` inputs, Pulumi state and previews (camelCase and
-flat, so a preview names exactly what changes), the SCIM path on the wire, its type, and the other
-names it goes by (Entra ID's Workplace target names with 1.0 URNs, and RFC filter paths).
-Mappings, the `User` resource and the wire conversion all read this table, so an attribute is
-added in one place.
+One `UserAttributes` field per attribute. The field name is the `User` keyword (`work_email`);
+its camelCase form is the key in `User` attributes, Pulumi state and previews (`workEmail`; flat,
+so a preview names exactly what changes); the annotation gives the value type; `_attribute(...)`
+gives the SCIM path on the wire and the other names it goes by (Entra ID's Workplace target
+names with 1.0 URNs, and RFC filter paths). Mappings, `UserArgs` (a subclass), `User` and the
+wire conversion all read it, so an attribute is added in one place;
+tests/test_catalogue_agreement.py fails until the SCIM client and the emulator declare its path.
 """
+
+# The `UserAttributes` defaults are `_attribute(...)` calls, which return a `dataclasses.field`
+# with an immutable default; RUF009 (function call in a dataclass default) cannot tell.
+# ruff: noqa: RUF009
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+import re
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    # For the annotations only: the emulator and the planner import this module without the SDK.
+    from pulumi import Input
 
 AttributeType = Literal["string", "boolean", "integer"]
 
+# The SCIM schema URNs, defined here only: the SCIM client and the emulator import them.
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 START_TERM_DATES = "urn:ietf:params:scim:schemas:extension:facebook:starttermdates:2.0:User"
 ACCOUNT_STATUS = "urn:ietf:params:scim:schemas:extension:facebook:accountstatusdetails:2.0:User"
 AUTH_METHOD = "urn:ietf:params:scim:schemas:extension:facebook:authmethod:2.0:User"
+# Workplace only ever published the frontline extension under this 1.0 URN.
 FRONTLINE = "urn:scim:schemas:extension:facebook:frontline:1.0"
+
+# The SCIM 1.0 URNs of the same schemas (lower case). Entra's Workplace targets and older
+# payloads use them: read and translated, never written.
+CORE_V1 = "urn:scim:schemas:core:1.0"
+ENTERPRISE_V1 = "urn:scim:schemas:extension:enterprise:1.0"
+START_TERM_DATES_V1 = "urn:scim:schemas:extension:facebook:starttermdates:1.0"
+ACCOUNT_STATUS_V1 = "urn:scim:schemas:extension:facebook:accountstatusdetails:1.0"
+AUTH_METHOD_V1 = "urn:scim:schemas:extension:facebook:auth_method:1.0"
 
 AUTH_METHODS = ("password", "sso")
 
@@ -38,96 +59,142 @@ class Attribute:
     description: str = ""
 
 
+_ROW = "pulumi_workplace.attribute"
+"""The `dataclasses.field` metadata key holding a row's (scim_path, aliases, description)."""
+
+
+def _attribute(
+    scim_path: str,
+    *,
+    aliases: tuple[str, ...] = (),
+    description: str = "",
+    default: bool | None = None,
+) -> Any:
+    """One catalogue row as a `UserAttributes` field; `default` is the `User` input's default."""
+    # Typed Any so that the field's annotation, not this helper, is what type checkers see.
+    return field(default=default, metadata={_ROW: (scim_path, aliases, description)})
+
+
 def _ent(name: str) -> tuple[str, ...]:
-    return (
-        f"urn:scim:schemas:extension:enterprise:1.0.{name}",
-        f"urn:scim:schemas:extension:enterprise:1.0:{name}",
-        f"{ENTERPRISE}.{name}",
+    return (f"{ENTERPRISE_V1}.{name}", f"{ENTERPRISE_V1}:{name}", f"{ENTERPRISE}.{name}")
+
+
+@dataclass
+class UserAttributes:
+    """The catalogue as `User` inputs, one field per attribute. `UserArgs` extends it."""
+
+    user_name: Input[str] | None = _attribute(
+        "userName", description="Unique sign-in name; the e-mail on Workplace"
+    )
+    external_id: Input[str] | None = _attribute(
+        "externalId", description="Identifier from the source directory"
+    )
+    display_name: Input[str] | None = _attribute("displayName")
+    formatted_name: Input[str] | None = _attribute("name.formatted", description="Full name")
+    given_name: Input[str] | None = _attribute("name.givenName")
+    family_name: Input[str] | None = _attribute("name.familyName")
+    middle_name: Input[str] | None = _attribute("name.middleName")
+    honorific_prefix: Input[str] | None = _attribute("name.honorificPrefix")
+    honorific_suffix: Input[str] | None = _attribute("name.honorificSuffix")
+    nick_name: Input[str] | None = _attribute("nickName")
+    title: Input[str] | None = _attribute("title", description="Job title")
+    user_type: Input[str] | None = _attribute("userType")
+    profile_url: Input[str] | None = _attribute("profileUrl")
+    preferred_language: Input[str] | None = _attribute("preferredLanguage")
+    locale: Input[str] | None = _attribute("locale")
+    timezone: Input[str] | None = _attribute("timezone")
+    active: Input[bool] | None = _attribute(
+        "active", description="False = deactivated", default=True
+    )
+    work_email: Input[str] | None = _attribute(
+        'emails[type eq "work"].value', aliases=("emails.work",)
+    )
+    work_phone: Input[str] | None = _attribute('phoneNumbers[type eq "work"].value')
+    mobile_phone: Input[str] | None = _attribute('phoneNumbers[type eq "mobile"].value')
+    fax: Input[str] | None = _attribute('phoneNumbers[type eq "fax"].value')
+    work_address_formatted: Input[str] | None = _attribute('addresses[type eq "work"].formatted')
+    street_address: Input[str] | None = _attribute('addresses[type eq "work"].streetAddress')
+    locality: Input[str] | None = _attribute('addresses[type eq "work"].locality')
+    region: Input[str] | None = _attribute('addresses[type eq "work"].region')
+    postal_code: Input[str] | None = _attribute('addresses[type eq "work"].postalCode')
+    country: Input[str] | None = _attribute('addresses[type eq "work"].country')
+    other_address_formatted: Input[str] | None = _attribute('addresses[type eq "other"].formatted')
+    employee_number: Input[str] | None = _attribute(
+        f"{ENTERPRISE}:employeeNumber", aliases=_ent("employeeNumber")
+    )
+    cost_center: Input[str] | None = _attribute(
+        f"{ENTERPRISE}:costCenter", aliases=_ent("costCenter")
+    )
+    organization: Input[str] | None = _attribute(
+        f"{ENTERPRISE}:organization", aliases=_ent("organization")
+    )
+    division: Input[str] | None = _attribute(f"{ENTERPRISE}:division", aliases=_ent("division"))
+    department: Input[str] | None = _attribute(
+        f"{ENTERPRISE}:department", aliases=_ent("department")
+    )
+    manager_id: Input[str] | None = _attribute(
+        f"{ENTERPRISE}:manager", aliases=_ent("manager"), description="Workplace id of the manager"
+    )
+    """Workplace id of the manager, usually another `User`'s `id` (so it is created first)."""
+    start_date: Input[int] | None = _attribute(
+        f"{START_TERM_DATES}:startDate",
+        aliases=(f"{START_TERM_DATES_V1}.startDate", f"{START_TERM_DATES_V1}:startDate"),
+        description="Employment start, Unix epoch seconds",
+    )
+    term_date: Input[int] | None = _attribute(
+        f"{START_TERM_DATES}:termDate",
+        aliases=(f"{START_TERM_DATES_V1}.termDate", f"{START_TERM_DATES_V1}:termDate"),
+        description="Employment end, Unix epoch seconds",
+    )
+    auth_method: Input[str] | None = _attribute(
+        f"{AUTH_METHOD}:authMethod",
+        aliases=(f"{AUTH_METHOD_V1}:auth_method", f"{AUTH_METHOD_V1}.auth_method"),
+        description="`password` or `sso`",
+    )
+    is_frontline: Input[bool] | None = _attribute(
+        f"{FRONTLINE}:is_frontline", aliases=(f"{FRONTLINE}.is_frontline",)
+    )
+    invited: Input[bool] | None = _attribute(
+        f"{ACCOUNT_STATUS}:invited", description="Whether Workplace sends the invitation"
     )
 
 
-ATTRIBUTES: tuple[Attribute, ...] = (
-    Attribute("userName", "userName", description="Unique sign-in name; the e-mail on Workplace"),
-    Attribute("externalId", "externalId", description="Identifier from the source directory"),
-    Attribute("displayName", "displayName"),
-    Attribute("formattedName", "name.formatted", description="Full name"),
-    Attribute("givenName", "name.givenName"),
-    Attribute("familyName", "name.familyName"),
-    Attribute("middleName", "name.middleName"),
-    Attribute("honorificPrefix", "name.honorificPrefix"),
-    Attribute("honorificSuffix", "name.honorificSuffix"),
-    Attribute("nickName", "nickName"),
-    Attribute("title", "title", description="Job title"),
-    Attribute("userType", "userType"),
-    Attribute("profileUrl", "profileUrl"),
-    Attribute("preferredLanguage", "preferredLanguage"),
-    Attribute("locale", "locale"),
-    Attribute("timezone", "timezone"),
-    Attribute("active", "active", "boolean", description="False = deactivated"),
-    Attribute("workEmail", 'emails[type eq "work"].value', aliases=("emails.work",)),
-    Attribute("workPhone", 'phoneNumbers[type eq "work"].value'),
-    Attribute("mobilePhone", 'phoneNumbers[type eq "mobile"].value'),
-    Attribute("fax", 'phoneNumbers[type eq "fax"].value'),
-    Attribute("workAddressFormatted", 'addresses[type eq "work"].formatted'),
-    Attribute("streetAddress", 'addresses[type eq "work"].streetAddress'),
-    Attribute("locality", 'addresses[type eq "work"].locality'),
-    Attribute("region", 'addresses[type eq "work"].region'),
-    Attribute("postalCode", 'addresses[type eq "work"].postalCode'),
-    Attribute("country", 'addresses[type eq "work"].country'),
-    Attribute("otherAddressFormatted", 'addresses[type eq "other"].formatted'),
-    Attribute("employeeNumber", f"{ENTERPRISE}:employeeNumber", aliases=_ent("employeeNumber")),
-    Attribute("costCenter", f"{ENTERPRISE}:costCenter", aliases=_ent("costCenter")),
-    Attribute("organization", f"{ENTERPRISE}:organization", aliases=_ent("organization")),
-    Attribute("division", f"{ENTERPRISE}:division", aliases=_ent("division")),
-    Attribute("department", f"{ENTERPRISE}:department", aliases=_ent("department")),
-    Attribute(
-        "managerId",
-        f"{ENTERPRISE}:manager",
-        aliases=_ent("manager"),
-        description="Workplace id of the manager",
-    ),
-    Attribute(
-        "startDate",
-        f"{START_TERM_DATES}:startDate",
-        "integer",
-        aliases=(
-            "urn:scim:schemas:extension:facebook:starttermdates:1.0.startDate",
-            "urn:scim:schemas:extension:facebook:starttermdates:1.0:startDate",
-        ),
-        description="Employment start, Unix epoch seconds",
-    ),
-    Attribute(
-        "termDate",
-        f"{START_TERM_DATES}:termDate",
-        "integer",
-        aliases=(
-            "urn:scim:schemas:extension:facebook:starttermdates:1.0.termDate",
-            "urn:scim:schemas:extension:facebook:starttermdates:1.0:termDate",
-        ),
-        description="Employment end, Unix epoch seconds",
-    ),
-    Attribute(
-        "authMethod",
-        f"{AUTH_METHOD}:authMethod",
-        aliases=(
-            "urn:scim:schemas:extension:facebook:auth_method:1.0:auth_method",
-            "urn:scim:schemas:extension:facebook:auth_method:1.0.auth_method",
-        ),
-        description="`password` or `sso`",
-    ),
-    Attribute(
-        "isFrontline",
-        f"{FRONTLINE}:is_frontline",
-        "boolean",
-        aliases=("urn:scim:schemas:extension:facebook:frontline:1.0.is_frontline",),
-    ),
-    Attribute(
-        "invited",
-        f"{ACCOUNT_STATUS}:invited",
-        "boolean",
-        description="Whether Workplace sends the invitation",
-    ),
-)
+# A field's annotation (text, as `from __future__ import annotations` leaves it) -> its type.
+_TYPES: dict[str, AttributeType] = {
+    "Input[str] | None": "string",
+    "Input[bool] | None": "boolean",
+    "Input[int] | None": "integer",
+}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _snake(key: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+
+
+def _catalogue() -> dict[str, Attribute]:
+    rows: dict[str, Attribute] = {}
+    for row in fields(UserAttributes):
+        key = _camel(row.name)
+        # Mapping targets resolve to keys and `Provisioning` sets `UserArgs` fields by the
+        # snake_case of the key, so the two spellings must convert into each other.
+        if _snake(key) != row.name:
+            raise TypeError(f"UserAttributes.{row.name}: key {key!r} does not convert back")
+        if row.type not in _TYPES:
+            raise TypeError(f"UserAttributes.{row.name}: annotate with one of {sorted(_TYPES)}")
+        scim_path, aliases, description = row.metadata[_ROW]
+        rows[row.name] = Attribute(key, scim_path, _TYPES[str(row.type)], aliases, description)
+    return rows
+
+
+BY_FIELD: dict[str, Attribute] = _catalogue()
+"""`UserAttributes` field name (the `User` keyword, e.g. `work_email`) -> attribute."""
+
+ATTRIBUTES: tuple[Attribute, ...] = tuple(BY_FIELD.values())
 
 BY_KEY: dict[str, Attribute] = {a.key: a for a in ATTRIBUTES}
 

@@ -6,27 +6,29 @@ from typing import Any
 
 from scim2_models import InvalidValueException
 
-from pulumi_workplace.emulator.schema import (
+from pulumi_workplace.attributes import (
     ACCOUNT_STATUS,
+    ACCOUNT_STATUS_V1,
     AUTH_METHOD,
-    CORE_USER,
+    AUTH_METHOD_V1,
+    CORE,
+    CORE_V1,
     ENTERPRISE,
+    ENTERPRISE_V1,
     START_TERM_DATES,
+    START_TERM_DATES_V1,
 )
 
 # 1.0 extension URN -> (2.0 URN, renamed attributes). Frontline has no 2.0 URN: not listed.
 _EXTENSIONS: dict[str, tuple[str, dict[str, str]]] = {
-    "urn:scim:schemas:extension:enterprise:1.0": (ENTERPRISE, {}),
-    "urn:scim:schemas:extension:facebook:starttermdates:1.0": (START_TERM_DATES, {}),
-    "urn:scim:schemas:extension:facebook:accountstatusdetails:1.0": (ACCOUNT_STATUS, {}),
-    "urn:scim:schemas:extension:facebook:auth_method:1.0": (
-        AUTH_METHOD,
-        {"auth_method": "authMethod"},
-    ),
+    ENTERPRISE_V1: (ENTERPRISE, {}),
+    START_TERM_DATES_V1: (START_TERM_DATES, {}),
+    ACCOUNT_STATUS_V1: (ACCOUNT_STATUS, {}),
+    AUTH_METHOD_V1: (AUTH_METHOD, {"auth_method": "authMethod"}),
 }
 # In `schemas`, the 1.0 core URN may appear too.
 _SCHEMAS = {
-    "urn:scim:schemas:core:1.0": CORE_USER,
+    CORE_V1: CORE,
     **{urn: target for urn, (target, _) in _EXTENSIONS.items()},
 }
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pulumi_workplace.emulator.schema import CORE_USER
+from pulumi_workplace.attributes import CORE
 
 # Paths Workplace answers that scim2-server spells differently.
 _ALIASES = {
     "/ServiceProviderConfigs": "/ServiceProviderConfig",
-    "/Schemas/Users": f"/Schemas/{CORE_USER}",
+    "/Schemas/Users": f"/Schemas/{CORE}",
 }
 _DISCOVERY_ROOTS = frozenset(
     {"ServiceProviderConfig", "ServiceProviderConfigs", "Schemas", "ResourceTypes"}

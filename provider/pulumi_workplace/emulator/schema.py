@@ -27,13 +27,13 @@ from scim2_models import (
     User,
 )
 
-CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-START_TERM_DATES = "urn:ietf:params:scim:schemas:extension:facebook:starttermdates:2.0:User"
-ACCOUNT_STATUS = "urn:ietf:params:scim:schemas:extension:facebook:accountstatusdetails:2.0:User"
-AUTH_METHOD = "urn:ietf:params:scim:schemas:extension:facebook:authmethod:2.0:User"
-# Workplace only ever published the frontline extension under this 1.0 URN.
-FRONTLINE = "urn:scim:schemas:extension:facebook:frontline:1.0"
+from pulumi_workplace.attributes import (
+    ACCOUNT_STATUS,
+    AUTH_METHOD,
+    ENTERPRISE,
+    FRONTLINE,
+    START_TERM_DATES,
+)
 
 
 class Manager(ComplexAttribute):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 import pulumi
 
-from pulumi_workplace.attributes import ATTRIBUTES as CATALOGUE
+from pulumi_workplace.attributes import BY_FIELD, UserAttributes
 from pulumi_workplace.resources._base import WorkplaceDynamicResource
 from pulumi_workplace.resources._user_props import ATTRIBUTES, OPTIONS, STATUS
 from pulumi_workplace.resources._user_provider import UserProvider
@@ -17,59 +16,13 @@ from pulumi_workplace.resources._user_provider import UserProvider
 DeprovisionMode = Literal["deactivate", "delete", "retain"]
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
 @dataclass
-class UserArgs:
-    """The desired state of one Workplace account. `None` leaves an attribute unmanaged."""
+class UserArgs(UserAttributes):
+    """The desired state of one Workplace account. `None` leaves an attribute unmanaged.
 
-    user_name: pulumi.Input[str] | None = None
-    external_id: pulumi.Input[str] | None = None
-    display_name: pulumi.Input[str] | None = None
-    formatted_name: pulumi.Input[str] | None = None
-    given_name: pulumi.Input[str] | None = None
-    family_name: pulumi.Input[str] | None = None
-    middle_name: pulumi.Input[str] | None = None
-    honorific_prefix: pulumi.Input[str] | None = None
-    honorific_suffix: pulumi.Input[str] | None = None
-    nick_name: pulumi.Input[str] | None = None
-    title: pulumi.Input[str] | None = None
-    user_type: pulumi.Input[str] | None = None
-    profile_url: pulumi.Input[str] | None = None
-    preferred_language: pulumi.Input[str] | None = None
-    locale: pulumi.Input[str] | None = None
-    timezone: pulumi.Input[str] | None = None
-    active: pulumi.Input[bool] | None = True
-    work_email: pulumi.Input[str] | None = None
-    work_phone: pulumi.Input[str] | None = None
-    mobile_phone: pulumi.Input[str] | None = None
-    fax: pulumi.Input[str] | None = None
-    work_address_formatted: pulumi.Input[str] | None = None
-    street_address: pulumi.Input[str] | None = None
-    locality: pulumi.Input[str] | None = None
-    region: pulumi.Input[str] | None = None
-    postal_code: pulumi.Input[str] | None = None
-    country: pulumi.Input[str] | None = None
-    other_address_formatted: pulumi.Input[str] | None = None
-    employee_number: pulumi.Input[str] | None = None
-    cost_center: pulumi.Input[str] | None = None
-    organization: pulumi.Input[str] | None = None
-    division: pulumi.Input[str] | None = None
-    department: pulumi.Input[str] | None = None
-    manager_id: pulumi.Input[str] | None = None
-    """Workplace id of the manager, usually another `User`'s `id` (so it is created first)."""
-    start_date: pulumi.Input[int] | None = None
-    term_date: pulumi.Input[int] | None = None
-    auth_method: pulumi.Input[str] | None = None
-    is_frontline: pulumi.Input[bool] | None = None
-    invited: pulumi.Input[bool] | None = None
+    The attribute fields (`user_name` ... `invited`) are those of
+    `pulumi_workplace.attributes.UserAttributes`, the catalogue; the options follow them.
+    """
 
     match_on: Sequence[str] = ("userName",)
     """Matching attributes in precedence order, used to adopt an existing account on create."""
@@ -83,10 +36,10 @@ class UserArgs:
     def to_props(self) -> dict[str, Any]:
         """The engine properties: `attributes` (set values only) and `options`."""
         attributes: dict[str, Any] = {}
-        for name in _ATTRIBUTE_FIELDS:
+        for name, attribute in BY_FIELD.items():
             value = getattr(self, name)
             if value is not None:
-                attributes[_camel(name)] = value
+                attributes[attribute.key] = value
         options = {
             "matchOn": list(self.match_on),
             "deprovision": self.deprovision,
@@ -94,11 +47,6 @@ class UserArgs:
             "createOnly": dict(self.create_only or {}),
         }
         return {ATTRIBUTES: attributes, OPTIONS: options}
-
-
-_ATTRIBUTE_KEYS = {_snake(a.key): a.key for a in CATALOGUE}
-_ATTRIBUTE_FIELDS = tuple(f.name for f in fields(UserArgs) if f.name in _ATTRIBUTE_KEYS)
-assert set(_ATTRIBUTE_FIELDS) == set(_ATTRIBUTE_KEYS), "UserArgs lacks a catalogue key"
 
 
 class User(WorkplaceDynamicResource, module="workplace", name="User"):
@@ -151,7 +99,7 @@ class User(WorkplaceDynamicResource, module="workplace", name="User"):
 
     def __getattr__(self, name: str) -> Any:
         # Only called for names not found normally: snake_case catalogue attributes.
-        key = _ATTRIBUTE_KEYS.get(name)
-        if key is None or name.startswith("_"):
+        attribute = BY_FIELD.get(name)
+        if attribute is None or name.startswith("_"):
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        return self.attribute(key)
+        return self.attribute(attribute.key)

@@ -29,6 +29,21 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic.fields import FieldInfo
 
+# The schema URNs are the catalogue's; exported under the names the client has always used.
+from pulumi_workplace.attributes import ACCOUNT_STATUS as ACCOUNT_STATUS_URN
+from pulumi_workplace.attributes import (
+    ACCOUNT_STATUS_V1,
+    AUTH_METHOD_V1,
+    CORE_V1,
+    ENTERPRISE_V1,
+    START_TERM_DATES_V1,
+)
+from pulumi_workplace.attributes import AUTH_METHOD as AUTH_METHOD_URN
+from pulumi_workplace.attributes import CORE as CORE_URN
+from pulumi_workplace.attributes import ENTERPRISE as ENTERPRISE_URN
+from pulumi_workplace.attributes import FRONTLINE as FRONTLINE_URN
+from pulumi_workplace.attributes import START_TERM_DATES as START_TERM_DATES_URN
+
 __all__ = [
     "ACCOUNT_STATUS_URN",
     "AUTH_METHOD_URN",
@@ -60,32 +75,26 @@ __all__ = [
     "canonical_path",
 ]
 
-CORE_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-START_TERM_DATES_URN = "urn:ietf:params:scim:schemas:extension:facebook:starttermdates:2.0:User"
-ACCOUNT_STATUS_URN = "urn:ietf:params:scim:schemas:extension:facebook:accountstatusdetails:2.0:User"
-AUTH_METHOD_URN = "urn:ietf:params:scim:schemas:extension:facebook:authmethod:2.0:User"
-# No 2.0 frontline URN is known; the 1.0 one is what Meta documents.
-FRONTLINE_URN = "urn:scim:schemas:extension:facebook:frontline:1.0"
 PATCH_OP_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 LIST_RESPONSE_URN = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 ERROR_URN = "urn:ietf:params:scim:api:messages:2.0:Error"
 
-_CORE_URNS = frozenset({CORE_URN.lower(), "urn:scim:schemas:core:1.0"})
+_CORE_URNS = frozenset({CORE_URN.lower(), CORE_V1})
 
 # Extension keys accepted on read (lower-cased) -> canonical 2.0 key.
 _EXTENSION_SYNONYMS: dict[str, str] = {
     ENTERPRISE_URN.lower(): ENTERPRISE_URN,
-    "urn:scim:schemas:extension:enterprise:1.0": ENTERPRISE_URN,
+    ENTERPRISE_V1: ENTERPRISE_URN,
     START_TERM_DATES_URN.lower(): START_TERM_DATES_URN,
-    "urn:scim:schemas:extension:facebook:starttermdates:1.0": START_TERM_DATES_URN,
+    START_TERM_DATES_V1: START_TERM_DATES_URN,
     ACCOUNT_STATUS_URN.lower(): ACCOUNT_STATUS_URN,
-    "urn:scim:schemas:extension:facebook:accountstatusdetails:1.0": ACCOUNT_STATUS_URN,
+    ACCOUNT_STATUS_V1: ACCOUNT_STATUS_URN,
     AUTH_METHOD_URN.lower(): AUTH_METHOD_URN,
-    "urn:scim:schemas:extension:facebook:auth_method:1.0": AUTH_METHOD_URN,
-    "urn:scim:schemas:extension:facebook:authmethod:1.0": AUTH_METHOD_URN,
+    AUTH_METHOD_V1: AUTH_METHOD_URN,
     FRONTLINE_URN.lower(): FRONTLINE_URN,
-    # Hypothetical 2.0 spelling; accepted so a future server answer is not lost.
+    # Spellings only this reader accepts, so not in the catalogue: the 1.0 URN without the
+    # underscore, and a hypothetical 2.0 frontline URN, so a future server answer is not lost.
+    "urn:scim:schemas:extension:facebook:authmethod:1.0": AUTH_METHOD_URN,
     "urn:ietf:params:scim:schemas:extension:facebook:frontline:2.0:user": FRONTLINE_URN,
 }
 
