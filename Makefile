@@ -54,6 +54,7 @@ setup: $(VENV)/.installed
 lint: $(VENV)/.installed
 	ruff check provider tests benchmarks examples scripts __main__.py
 	ruff format --check provider tests benchmarks examples scripts __main__.py
+	lint-imports --no-cache
 
 typecheck: $(VENV)/.installed
 	mypy

@@ -31,8 +31,8 @@ _MAPPING_FIELDS = {
 }
 
 
-class ConfigError(ValueError):
-    """A `workplace:` stack setting is missing or wrong; the message names it."""
+ConfigError = SettingsError
+"""A `workplace:` stack setting is missing or wrong (the name earlier versions used)."""
 
 
 def _path(raw: str, setting: str, base: Path) -> Path:
@@ -109,7 +109,7 @@ def main() -> None:
             skip_out_of_scope_deletions=settings.skip_out_of_scope_deletions,
             deprovision=settings.deprovision,
         )
-    except (InputError, ConfigError, SettingsError) as error:
+    except InputError as error:
         raise pulumi.RunError(str(error)) from None
     pulumi.export("counts", provisioning.counts)
     pulumi.export("deactivated", provisioning.deactivated)

@@ -23,8 +23,25 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from pulumi_workplace.errors import SettingsError
+
 if TYPE_CHECKING:
     from pulumi_workplace.scim import ScimClient
+
+__all__ = [
+    "SETTINGS",
+    "ConfigSource",
+    "ConnectionSettings",
+    "SettingInfo",
+    "SettingsError",
+    "WorkplaceSettings",
+    "check_no_unknown_settings",
+    "connection_from",
+    "load_settings",
+    "read_setting",
+    "settings_from",
+    "unknown_settings",
+]
 
 NAMESPACE = "workplace"
 DEFAULT_TENANT_URL = "https://scim.workplace.com/"
@@ -37,10 +54,6 @@ class ConfigSource(Protocol):
     """Anything with `get(key)`: a dict of stack config or `pulumi.dynamic.Config`."""
 
     def get(self, key: str, /) -> Any: ...
-
-
-class SettingsError(ValueError):
-    """A setting is missing or invalid; the message names the setting."""
 
 
 def _setting(
@@ -609,3 +622,28 @@ def settings_from(
 ) -> ConnectionSettings:
     """Connection settings from stack config (`workplace:<key>`), else the environment."""
     return connection_from(load_settings(config, environ))
+
+
+def settings_table() -> str:
+    """The Markdown table of every setting, as docs/configuration.md carries it."""
+
+    def default(info: SettingInfo) -> str:
+        value = info.default
+        if value is None or value == []:
+            return "none"
+        if isinstance(value, bool):
+            return str(value).lower()
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return f"`{json.dumps(value) if isinstance(value, list) else value}`"
+
+    rows = ["| Setting | Environment variable | Type | Default | Used by | Meaning |"]
+    rows.append("|---|---|---|---|---|---|")
+    for info in SETTINGS.values():
+        env = f"`{info.env}`" if info.env else ""
+        kind = " \\| ".join(f"`{c}`" for c in info.choices) if info.choices else info.kind
+        rows.append(
+            f"| `{info.setting}` | {env} | {kind} | {default(info)} | {info.section} | "
+            f"{info.description} |"
+        )
+    return "\n".join(rows) + "\n"

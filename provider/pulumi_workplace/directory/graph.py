@@ -13,9 +13,9 @@ Throttling (429) and transient errors (503, 504, network errors) are retried, ho
 
 from __future__ import annotations
 
-import email.utils
 import functools
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -24,6 +24,8 @@ from urllib.parse import quote, urlsplit
 import httpx
 from pydantic import SecretStr
 
+from pulumi_workplace._masking import Masker
+from pulumi_workplace._retry import Retryable, RetryPolicy, parse_retry_after
 from pulumi_workplace.directory.directory import Directory
 from pulumi_workplace.directory.errors import DirectoryError
 from pulumi_workplace.directory.model import AttributeValue, Group, Person
@@ -70,6 +72,21 @@ _RENAMED = {
 _RETRIED = frozenset({429, 500, 502, 503, 504})
 _USER = "#microsoft.graph.user"
 _GROUP = "#microsoft.graph.group"
+
+
+class _Retry(Retryable):
+    """A throttled or failed Graph exchange: the last response, or the transport error."""
+
+    def __init__(
+        self,
+        *,
+        response: httpx.Response | None = None,
+        error: httpx.TransportError | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__("Graph retry", retry_after=retry_after)
+        self.response = response
+        self.error = error
 
 
 def load_graph(
@@ -138,7 +155,13 @@ class _Session:
         self._authority = authority
         self._graph = graph
         self._origin = _origin(graph)
-        self._max_retries = max_retries
+        self._policy = RetryPolicy(
+            max_attempts=max(0, max_retries) + 1,
+            deadline=math.inf,
+            backoff_initial=1.0,
+            backoff_max=60.0,
+            jitter=False,
+        )
         self._sleep = sleep
         self._token: SecretStr | None = None
         self._expires = 0.0
@@ -179,21 +202,30 @@ class _Session:
     # Requests
 
     def _send(self, what: str, request: Callable[[], httpx.Response]) -> httpx.Response:
-        attempt = 0
-        while True:
+        """The response, retried while throttled or failing; the last one when retries run out."""
+
+        def exchange() -> httpx.Response:
             try:
                 response = request()
             except httpx.TransportError as exc:
-                if attempt >= self._max_retries:
-                    raise DirectoryError(self._scrub(f"{what}: network error: {exc}")) from None
-                delay = min(2.0**attempt, 60.0)
-            else:
-                if response.status_code not in _RETRIED or attempt >= self._max_retries:
-                    return response
-                delay = _retry_after(response) or min(2.0**attempt, 60.0)
-                _log.info("%s: HTTP %s, retrying in %.1f s", what, response.status_code, delay)
-            attempt += 1
-            self._sleep(delay)
+                raise _Retry(error=exc) from None
+            if response.status_code in _RETRIED:
+                # A zero wait would hammer a throttling service: back off as usual instead.
+                wait = parse_retry_after(response.headers.get("Retry-After")) or None
+                raise _Retry(response=response, retry_after=wait)
+            return response
+
+        def log_retry(failure: Retryable, attempt: int, wait: float) -> None:
+            if isinstance(failure, _Retry) and failure.response is not None:
+                status = failure.response.status_code
+                _log.info("%s: HTTP %s, retrying in %.1f s", what, status, wait)
+
+        try:
+            return self._policy.retrying(on_retry=log_retry, sleep=self._sleep)(exchange)
+        except _Retry as final:
+            if final.response is not None:
+                return final.response
+            raise DirectoryError(self._scrub(f"{what}: network error: {final.error}")) from None
 
     def get(self, url: str) -> dict[str, Any]:
         """One authenticated GET of `url` (absolute, on the Graph origin)."""
@@ -270,8 +302,8 @@ class _Session:
         return groups
 
     def _scrub(self, message: str) -> str:
-        secret = self._secret.get_secret_value()
-        return message.replace(secret, "***") if secret else message
+        # Built per message so the plain secret is not kept outside the SecretStr.
+        return Masker((self._secret.get_secret_value(),), patterns=False).text(message)
 
 
 def _origin(url: str) -> str:
@@ -287,19 +319,6 @@ def _json(response: httpx.Response, what: str) -> dict[str, Any]:
             raise DirectoryError(f"{what}: the response is not JSON") from None
         return {}
     return body if isinstance(body, dict) else {}
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _person(user: dict[str, Any]) -> Person:

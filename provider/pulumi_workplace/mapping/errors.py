@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pulumi_workplace.directory.errors import InputError
+from pulumi_workplace.errors import InputError
 
 
 class MappingError(InputError):

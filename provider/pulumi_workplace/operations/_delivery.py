@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pulumi_workplace.errors import WorkplaceError
 
-class DeliveryError(Exception):
+
+class DeliveryError(WorkplaceError):
     """Delivery failed; the message is safe to show (no password, no full URL)."""
 
     def __init__(self, message: str, *, attempts: int = 1, status: int | None = None) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import ssl
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
-import tenacity
 
+from pulumi_workplace._retry import Retryable, RetryPolicy
 from pulumi_workplace._version import __version__
 from pulumi_workplace.operations._delivery import DeliveryError
 
@@ -25,7 +26,7 @@ def public_target(url: str) -> str:
     return f"{parsed.scheme}://{parsed.host}{port}"
 
 
-class _Transient(Exception):
+class _Transient(Retryable):
     def __init__(self, reason: str, status: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -83,12 +84,13 @@ def post_json(
                 )
             return response.status_code
 
-        retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(ATTEMPTS),
-            wait=tenacity.wait_exponential(multiplier=_BACKOFF_INITIAL, max=_BACKOFF_MAX),
-            retry=tenacity.retry_if_exception_type(_Transient),
-            reraise=True,
-        )
+        retrying = RetryPolicy(
+            max_attempts=ATTEMPTS,
+            deadline=math.inf,
+            backoff_initial=_BACKOFF_INITIAL,
+            backoff_max=_BACKOFF_MAX,
+            jitter=False,
+        ).retrying()
         try:
             status = retrying(attempt)
         except _Transient as error:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from pulumi_workplace.errors import RunRefused
 from pulumi_workplace.settings import ConfigSource, SettingsError, read_setting
 
 __all__ = ["BreakerState", "CircuitBreaker", "CircuitOpenError", "breaker_from"]
@@ -44,7 +45,7 @@ class BreakerState:
         return self.failures / self.operations if self.operations else 0.0
 
 
-class CircuitOpenError(RuntimeError):
+class CircuitOpenError(RunRefused, RuntimeError):
     """Raised by `CircuitBreaker.check()` once the breaker is open."""
 
     def __init__(self, state: BreakerState) -> None:

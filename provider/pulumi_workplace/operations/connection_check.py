@@ -26,7 +26,7 @@ from pulumi_workplace.scim import (
     ScimError,
     TLSError,
 )
-from pulumi_workplace.scim.errors import redact
+from pulumi_workplace.scim.errors import token_masker
 from pulumi_workplace.settings import ConfigSource, ConnectionSettings, SettingsError, settings_from
 
 __all__ = [
@@ -169,7 +169,7 @@ def check_connection(
         )
     except (ValueError, SettingsError) as error:
         return _outcome(
-            "settings", EXIT_SETTINGS, "Unusable settings.", redact(str(error), (token,))
+            "settings", EXIT_SETTINGS, "Unusable settings.", token_masker((token,)).text(str(error))
         )
     except ScimError as error:
         return _classify(error, settings, token)
@@ -205,7 +205,7 @@ def _settings_failure(message: str, config: ConfigSource) -> CheckOutcome:
 
 def _classify(error: ScimError, settings: ConnectionSettings, token: str) -> CheckOutcome:
     where = _where(settings)
-    detail = redact(str(error), (token,))
+    detail = token_masker((token,)).text(str(error))
     if isinstance(error, AuthenticationError):
         return _outcome(
             "auth",

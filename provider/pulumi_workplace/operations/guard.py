@@ -21,6 +21,7 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict
 
+from pulumi_workplace.errors import RunRefused
 from pulumi_workplace.settings import ConfigSource, SettingsError, read_setting
 
 __all__ = [
@@ -172,7 +173,7 @@ def guard_from(config: ConfigSource, environ: Mapping[str, str] | None = None) -
     )
 
 
-class DeprovisionRefused(Exception):
+class DeprovisionRefused(RunRefused):
     """A deprovisioning write was refused before it was sent."""
 
 

@@ -21,7 +21,8 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pulumi_workplace.operations._masking import Masker
+from pulumi_workplace._masking import Masker
+from pulumi_workplace.errors import WorkplaceError
 
 __all__ = [
     "REDACTED",
@@ -61,7 +62,7 @@ REDACTED = "[redacted]"
 _ERROR_LIMIT = 2000
 
 
-class LogFormatError(ValueError):
+class LogFormatError(WorkplaceError, ValueError):
     """A line in the middle of a provisioning log is not a log record."""
 
 

@@ -17,11 +17,11 @@ from typing import Any, Literal, Self
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from pulumi_workplace._masking import Masker
 from pulumi_workplace._net import is_loopback
 from pulumi_workplace._version import __version__
 from pulumi_workplace.operations import _smtp, _webhook
 from pulumi_workplace.operations._delivery import DeliveryError
-from pulumi_workplace.operations._masking import Masker
 from pulumi_workplace.operations.report import RunSummary, render_terminal
 from pulumi_workplace.settings import SETTINGS, ConfigSource, SettingsError, read_setting
 

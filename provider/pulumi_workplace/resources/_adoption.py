@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 
+from pulumi_workplace.errors import RunRefused
 
-class AdoptionError(Exception):
+
+class AdoptionError(RunRefused):
     """A second resource of the run matched an account another one already adopted."""
 
 

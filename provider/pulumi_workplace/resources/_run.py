@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pulumi_workplace.errors import RunRefused
 from pulumi_workplace.operations.breaker import CircuitBreaker, CircuitOpenError, breaker_from
 from pulumi_workplace.operations.guard import (
     RELEASE_ON_REMOVE_ENV,
@@ -41,7 +42,7 @@ PAUSED_MESSAGE = (
 _T = TypeVar("_T")
 
 
-class PausedError(RuntimeError):
+class PausedError(RunRefused):
     """A write was refused because provisioning is paused."""
 
 

@@ -28,39 +28,27 @@ from pulumi.dynamic import (
 )
 
 from pulumi_workplace.attributes import BY_KEY
-from pulumi_workplace.operations.breaker import CircuitOpenError
-from pulumi_workplace.operations.guard import RELEASE_ON_REMOVE_ENV, DeprovisionRefused
+from pulumi_workplace.errors import WorkplaceError
+from pulumi_workplace.operations.guard import RELEASE_ON_REMOVE_ENV
 from pulumi_workplace.resources import _run, _runtime, _watchdog
-from pulumi_workplace.resources._adoption import AdoptionError
 from pulumi_workplace.resources._user_props import flatten, is_nested, nest
 from pulumi_workplace.resources._user_validation import CONTROL_KEYS, check_user, is_unknown
 from pulumi_workplace.resources._user_wire import observed_values, to_scim_user
-from pulumi_workplace.scim import ClaimedAccountError, NotFoundError, ScimError, ScimUser
+from pulumi_workplace.scim import ClaimedAccountError, NotFoundError, ScimUser
 from pulumi_workplace.scim.compare import changed_paths
-from pulumi_workplace.settings import SettingsError
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-class WorkplaceError(Exception):
-    """A failure talking to Workplace, as one actionable line (never the token)."""
-
-
 def _clean_errors(method: _F) -> _F:
-    """Turn client and settings errors into one-line messages without a chained traceback."""
+    """Turn the package's errors into one `WorkplaceError` line without a chained traceback
+    (the SDK prints the traceback of whatever a provider method raises)."""
 
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return method(*args, **kwargs)
-        except (
-            ScimError,
-            SettingsError,
-            _run.PausedError,
-            CircuitOpenError,
-            DeprovisionRefused,
-            AdoptionError,
-        ) as error:
+        except WorkplaceError as error:
             raise WorkplaceError(str(error)) from None
 
     return wrapper  # type: ignore[return-value]

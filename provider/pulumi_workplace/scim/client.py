@@ -23,6 +23,7 @@ from pulumi_workplace.scim._retry import (
     RetryableOutcome,
     RetryPolicy,
     parse_retry_after,
+    retrying,
 )
 from pulumi_workplace.scim.errors import (
     BadRequestError,
@@ -39,7 +40,7 @@ from pulumi_workplace.scim.errors import (
     TLSError,
     UnexpectedResponseError,
     error_from_response,
-    redact,
+    token_masker,
 )
 from pulumi_workplace.scim.filters import eq_filter
 from pulumi_workplace.scim.models import (
@@ -319,7 +320,7 @@ class ScimClient:
         attempts = 0
         response: httpx.Response | None = None
         try:
-            for attempt in self._policy.retrying(what):
+            for attempt in retrying(self._policy, what):
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
                     try:
@@ -372,7 +373,9 @@ class ScimClient:
         self, error: httpx.TransportError, method: str, path: str, attempts: int
     ) -> ScimError:
         where = f"{method} {self._full_path(path)}"
-        reason = " ".join(redact(str(error) or type(error).__name__, (self._token,)).split())
+        reason = " ".join(
+            token_masker((self._token,)).text(str(error) or type(error).__name__).split()
+        )
         reason = reason[:200]
         note = f" after {attempts} attempts" if attempts > 1 else ""
         if _is_tls_failure(error):
@@ -662,7 +665,7 @@ class ScimClient:
         uncertain = False  # some attempt may have created the account
         response: httpx.Response | None = None
         try:
-            for attempt in self._policy.retrying(what):
+            for attempt in retrying(self._policy, what):
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
                     if previous is not None and previous.processed != "no":

@@ -10,6 +10,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from pulumi_workplace._masking import Masker
+from pulumi_workplace.errors import WorkplaceError
+
 _DETAIL_LIMIT = 300
 
 __all__ = [
@@ -39,7 +42,7 @@ def _rebuild(cls: type[ScimError], args: tuple[Any, ...], state: dict[str, Any])
     return error
 
 
-class ScimError(Exception):
+class ScimError(WorkplaceError):
     """Base class of every error raised by `pulumi_workplace.scim`."""
 
     def __init__(
@@ -131,12 +134,9 @@ class UnexpectedResponseError(ScimError):
 _MIN_SECRET_LENGTH = 8
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of each secret (8+ characters) in `text` with `***`."""
-    for secret in secrets:
-        if len(secret) >= _MIN_SECRET_LENGTH:
-            text = text.replace(secret, "***")
-    return text
+def token_masker(secrets: Iterable[str]) -> Masker:
+    """The masker for SCIM texts: each secret (8+ characters) literally, no patterns."""
+    return Masker(secrets, min_length=_MIN_SECRET_LENGTH, patterns=False)
 
 
 def _one_line(text: str, limit: int = _DETAIL_LIMIT) -> str:
@@ -193,8 +193,9 @@ def error_from_response(
     """Build the exception for an HTTP error answer; classification is by status first."""
     secrets = tuple(secrets)
     scim_type, raw_detail = parse_error_body(body)
-    detail = _one_line(redact(raw_detail, secrets)) if raw_detail else None
-    scim_type = _one_line(redact(scim_type, secrets), 60) if scim_type else None
+    mask = token_masker(secrets)
+    detail = _one_line(mask.text(raw_detail)) if raw_detail else None
+    scim_type = _one_line(mask.text(scim_type), 60) if scim_type else None
     where = f"{method} {path}"
     tail = f": {detail}" if detail else ""
     kind = f" {scim_type}" if scim_type else ""

@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+__all__ = ["MASK", "Masker"]
+
 MASK = "***"
 
 # Credential shapes that can turn up inside error texts even when the literal value is unknown.
@@ -23,17 +25,25 @@ _PATTERNS = (
 
 
 class Masker:
-    """Replaces literal secrets and credential-looking strings with `***`."""
+    """Replaces literal secrets and, with `patterns`, credential-looking strings with `***`.
 
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
+    Secrets shorter than `min_length` are left alone.
+    """
+
+    def __init__(
+        self, secrets: Iterable[str] = (), *, min_length: int = 1, patterns: bool = True
+    ) -> None:
         # Longest first, so a secret that contains another is masked whole.
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self._secrets = sorted(
+            {s for s in secrets if s and len(s) >= min_length}, key=len, reverse=True
+        )
+        self._patterns: tuple[tuple[re.Pattern[str], str], ...] = _PATTERNS if patterns else ()
 
     def text(self, value: str) -> str:
         """`value` with every literal secret and credential-looking string masked."""
         for secret in self._secrets:
             value = value.replace(secret, MASK)
-        for pattern, replacement in _PATTERNS:
+        for pattern, replacement in self._patterns:
             value = pattern.sub(replacement, value)
         return value
 
