@@ -19,10 +19,12 @@
     │   ├── DeprovisionRefused         the deprovisioning guard
     │   └── AdoptionError              two people would share one account
     ├── DeliveryError                  a notification could not be delivered
-    └── LogFormatError (also ValueError) a provisioning log line is not a record
+    ├── LogFormatError (also ValueError) a provisioning log line is not a record
+    ├── JournalError                   the emulator's data file is damaged
+    └── ExpressionError, ConversionError (also ValueError), EvaluationError
+                                       inside mapping evaluation; they surface as MappingError
 
-Expression-level errors (`ExpressionError`, `EvaluationError`, `ConversionError`) are internal to
-mapping evaluation and surface as `MappingError`. Messages never contain a secret.
+Messages never contain a secret.
 """
 
 from __future__ import annotations

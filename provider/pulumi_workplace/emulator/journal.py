@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from pulumi_workplace.errors import WorkplaceError
+
 _FORMAT = "pulumi-workplace-emulator"
 _VERSION = 1
 
 
-class JournalError(Exception):
+class JournalError(WorkplaceError):
     """The data file cannot be read as an emulator journal."""
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from pulumi_workplace.attributes import Attribute
+from pulumi_workplace.errors import WorkplaceError
 from pulumi_workplace.mapping import dates
 from pulumi_workplace.mapping.values import EvaluationError, is_empty, to_text
 
@@ -13,7 +14,7 @@ TargetValue = str | bool | int | None
 """A value ready for a Workplace attribute; None means "no value"."""
 
 
-class ConversionError(ValueError):
+class ConversionError(WorkplaceError, ValueError):
     """The value cannot be written to the attribute's type."""
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pulumi_workplace.errors import InputError
+from pulumi_workplace.errors import InputError, WorkplaceError
 
 
 class MappingError(InputError):
@@ -13,7 +13,7 @@ class ScopingError(InputError):
     """A scoping filter is invalid; names the filter and the clause."""
 
 
-class ExpressionError(ValueError):
+class ExpressionError(WorkplaceError, ValueError):
     """An expression problem at a position; `render()` shows the line with a caret."""
 
     def __init__(self, problem: str, text: str, line: int, column: int) -> None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pulumi_workplace.errors import WorkplaceError
 from pulumi_workplace.mapping import dates
 
 Value = str | bool | int | dt.datetime | list[str] | None
 
 
-class EvaluationError(Exception):
+class EvaluationError(WorkplaceError):
     """An expression cannot be evaluated for this person (bad data, not bad syntax)."""
 
 
