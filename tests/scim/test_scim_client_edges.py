@@ -12,8 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-from scim_helpers import FAST, TOKEN
+from scim_helpers import FAST, FAST_LOOKUP, TOKEN
 
+from pulumi_workplace.resources._matching import create_or_adopt
 from pulumi_workplace.scim import (
     ScimClient,
     ScimConnectionError,
@@ -216,7 +217,7 @@ def test_post_500_is_not_repeated_before_a_lookup(scripted: Any) -> None:
         return _page(matches, total=len(matches))
 
     client, seen = scripted(handler)
-    result = client.create_user_detailed(ScimUser(user_name="a@example.com"))
+    result = create_or_adopt(client, ScimUser(user_name="a@example.com"), **FAST_LOOKUP)
     assert result.reason == "recovered" and result.user.id == "1"
     assert [request.method for request in seen] == ["POST", "GET"]
     assert len(created) == 1
@@ -228,7 +229,9 @@ def test_create_without_matchable_values_is_not_repeated(scripted: Any) -> None:
 
     client, seen = scripted(handler)
     with pytest.raises(ScimConnectionError, match="Timed out"):
-        client.create_user(ScimUser(display_name="no user name"), match_on=["userName"])
+        create_or_adopt(
+            client, ScimUser(display_name="no user name"), match_on=["userName"], **FAST_LOOKUP
+        )
     assert [request.method for request in seen] == ["POST"]
 
 
@@ -239,7 +242,7 @@ def test_create_2xx_without_body_is_found_by_lookup(scripted: Any) -> None:
         return _page([_user(9, "a@example.com")], total=1)
 
     client, _ = scripted(handler)
-    result = client.create_user_detailed(ScimUser(user_name="a@example.com"))
+    result = create_or_adopt(client, ScimUser(user_name="a@example.com"), **FAST_LOOKUP)
     assert result.reason == "created" and result.user.id == "9"
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from scim_helpers import assert_stored_as_sent, rich_user, stored_users
+from scim_helpers import FAST_LOOKUP, assert_stored_as_sent, rich_user, stored_users
 
+from pulumi_workplace.resources._matching import create_or_adopt
 from pulumi_workplace.scim import (
     ENTERPRISE_URN,
     BadRequestError,
@@ -31,7 +32,7 @@ def _method_count(server: Any, key: str) -> int:
 
 def test_create_get_and_read_back(server: Any, client: ScimClient) -> None:
     sent = rich_user(1)
-    result = client.create_user_detailed(sent)
+    result = create_or_adopt(client, sent)
     assert result.reason == "created" and not result.adopted and result.attempts == 1
     assert result.user.id is not None
     assert_stored_as_sent(sent, result.user)
@@ -47,36 +48,13 @@ def test_get_missing_user_is_none(client: ScimClient) -> None:
 
 
 def test_find_user_by_username_case_insensitively_and_by_external_id(client: ScimClient) -> None:
-    created = client.create_user(rich_user(2))
+    created = create_or_adopt(client, rich_user(2)).user
     found = client.find_user("userName", "USER0002@EXAMPLE.COM")
     assert found is not None and found.id == created.id
     by_external = client.find_user("externalId", "ext-user-2")
     assert by_external is not None and by_external.id == created.id
     assert client.find_user("externalId", "EXT-USER-2") is None
     assert client.find_user("userName", "nobody@example.com") is None
-
-
-def test_find_by_matching_precedence_and_skipping(server: Any, client: ScimClient) -> None:
-    first = client.create_user(rich_user(3))
-    second = client.create_user(rich_user(4))
-    assert first.id != second.id
-    # externalId of #4 but userName of #3: the first attribute listed wins.
-    probe = ScimUser(user_name="user0003@example.com", external_id="ext-user-4")
-    found = client.find_by_matching(probe, ["externalId", "userName"])
-    assert found is not None and found.id == second.id
-    found = client.find_by_matching(probe, ["userName", "externalId"])
-    assert found is not None and found.id == first.id
-    # No externalId: that attribute is skipped without a request.
-    server.reset_stats()
-    found = client.find_by_matching(
-        ScimUser(user_name="user0004@example.com"), ["externalId", "userName"]
-    )
-    assert found is not None and found.id == second.id
-    assert _method_count(server, "GET users") == 1
-    assert client.find_by_matching(ScimUser(), ["externalId", "userName"]) is None
-    assert found == client.find_by_matching(
-        ScimUser(emails=[Email(value="User0004@example.com")]), ["emails.value"]
-    )
 
 
 def test_filter_injection_finds_only_the_exact_account(client: ScimClient) -> None:
@@ -88,7 +66,10 @@ def test_filter_injection_finds_only_the_exact_account(client: ScimClient) -> No
         "brien\\x@example.com",
         "x@example.com",
     ]
-    ids = {name: client.create_user(ScimUser(user_name=name, active=True)).id for name in names}
+    ids = {
+        name: create_or_adopt(client, ScimUser(user_name=name, active=True)).user.id
+        for name in names
+    }
     for name in names:
         found = client.find_user("userName", name)
         assert found is not None and found.id == ids[name] and found.user_name == name
@@ -97,7 +78,7 @@ def test_filter_injection_finds_only_the_exact_account(client: ScimClient) -> No
 
 
 def test_iter_users_pages_through_everything(server: Any, client: ScimClient) -> None:
-    created = {client.create_user(rich_user(i)).id for i in range(23)}
+    created = {create_or_adopt(client, rich_user(i)).user.id for i in range(23)}
     server.reset_stats()
     listed = list(client.iter_users(page_size=5))
     assert {user.id for user in listed} == created and len(listed) == 23
@@ -108,7 +89,10 @@ def test_iter_users_pages_through_everything(server: Any, client: ScimClient) ->
 def test_iter_users_with_a_server_capping_the_page(make_server: Any, make_client: Any) -> None:
     server = make_server(default_page_size=4, max_page_size=4)
     client = make_client(server.url)
-    created = {client.create_user(ScimUser(user_name=f"cap{i}@example.com")).id for i in range(10)}
+    created = {
+        create_or_adopt(client, ScimUser(user_name=f"cap{i}@example.com")).user.id
+        for i in range(10)
+    }
     listed = client.list_users(page_size=100)
     assert {user.id for user in listed} == created and len(listed) == 10
 
@@ -120,13 +104,13 @@ def test_list_empty(client: ScimClient) -> None:
 def test_numeric_ids_are_strings(make_server: Any, make_client: Any) -> None:
     server = make_server(numeric_ids=True)
     client = make_client(server.url)
-    created = client.create_user(ScimUser(user_name="n@example.com"))
+    created = create_or_adopt(client, ScimUser(user_name="n@example.com")).user
     assert isinstance(created.id, str) and created.id.isdigit()
     assert [user.id for user in client.list_users()] == [created.id]
 
 
 def test_patch_sends_minimal_patch_and_nothing_when_equal(server: Any, client: ScimClient) -> None:
-    before = client.create_user(rich_user(5))
+    before = create_or_adopt(client, rich_user(5)).user
     assert before.id is not None
     server.reset_stats()
     assert client.patch_user(before.id, before, rich_user(5)) is None
@@ -149,7 +133,7 @@ def test_patch_sends_minimal_patch_and_nothing_when_equal(server: Any, client: S
 
 
 def test_patch_clears_with_remove(server: Any, client: ScimClient) -> None:
-    before = client.create_user(rich_user(6))
+    before = create_or_adopt(client, rich_user(6)).user
     assert before.id is not None
     after = ScimUser(clear={"title", DEPARTMENT, "phoneNumbers"})
     updated = client.patch_user(before.id, before, after)
@@ -166,7 +150,7 @@ def test_clear_falls_back_to_put_when_remove_is_rejected(
 ) -> None:
     server = make_server(patch_simple_only=True, put_semantics=semantics)
     client = make_client(server.url)
-    before = client.create_user(rich_user(7))
+    before = create_or_adopt(client, rich_user(7)).user
     assert before.id is not None
     after = ScimUser(title="Kept", clear={"nickName", DEPARTMENT, "phoneNumbers"})
     before = client.patch_user(before.id, before, ScimUser(nick_name="Nick")) or before
@@ -187,7 +171,7 @@ def test_clear_falls_back_to_put_when_remove_is_rejected(
 def test_replace_only_patch_works_on_a_strict_server(make_server: Any, make_client: Any) -> None:
     server = make_server(patch_simple_only=True)
     client = make_client(server.url)
-    before = client.create_user(rich_user(8))
+    before = create_or_adopt(client, rich_user(8)).user
     assert before.id is not None
     server.reset_stats()
     updated = client.patch_user(
@@ -203,7 +187,7 @@ def test_replace_user_puts_the_full_representation(
 ) -> None:
     server = make_server(put_semantics=semantics)
     client = make_client(server.url)
-    created = client.create_user(rich_user(9))
+    created = create_or_adopt(client, rich_user(9)).user
     assert created.id is not None
     full = created.model_copy(update={"title": "Replaced"})
     replaced = client.replace_user(created.id, full)
@@ -214,7 +198,7 @@ def test_replace_user_puts_the_full_representation(
 def test_put_fallback_when_discovery_says_no_patch(make_server: Any, make_client: Any) -> None:
     server = make_server()
     client = make_client(server.url)
-    created = client.create_user(rich_user(10))
+    created = create_or_adopt(client, rich_user(10)).user
     assert created.id is not None
     # The emulator advertises PATCH; this checks the switch the client keeps, as a server
     # answering 405/501 would set it.
@@ -227,7 +211,7 @@ def test_put_fallback_when_discovery_says_no_patch(make_server: Any, make_client
 
 
 def test_deactivate_and_reactivate(server: Any, client: ScimClient) -> None:
-    created = client.create_user(rich_user(11))
+    created = create_or_adopt(client, rich_user(11)).user
     assert created.id is not None
     assert client.deactivate_user(created.id).active is False
     assert stored_users(server)[0].active is False
@@ -236,7 +220,7 @@ def test_deactivate_and_reactivate(server: Any, client: ScimClient) -> None:
 
 
 def test_delete_unclaimed_then_again(server: Any, client: ScimClient) -> None:
-    created = client.create_user(rich_user(12))
+    created = create_or_adopt(client, rich_user(12)).user
     assert created.id is not None
     client.delete_user(created.id)
     assert server.users() == []
@@ -245,7 +229,7 @@ def test_delete_unclaimed_then_again(server: Any, client: ScimClient) -> None:
 
 
 def test_delete_claimed_is_refused_without_a_request(server: Any, client: ScimClient) -> None:
-    created = client.create_user(rich_user(13))
+    created = create_or_adopt(client, rich_user(13)).user
     assert created.id is not None
     server.mark_claimed(created.id)
     server.reset_stats()
@@ -261,7 +245,7 @@ def test_delete_claimed_is_refused_without_a_request(server: Any, client: ScimCl
 
 
 def test_delete_with_stale_unclaimed_state_still_refuses(server: Any, client: ScimClient) -> None:
-    created = client.create_user(rich_user(14))
+    created = create_or_adopt(client, rich_user(14)).user
     assert created.id is not None
     server.mark_claimed(created.id)
     # `current` says unclaimed: the DELETE goes out, the server refuses, the client re-reads.
@@ -270,39 +254,9 @@ def test_delete_with_stale_unclaimed_state_still_refuses(server: Any, client: Sc
     assert len(server.users()) == 1
 
 
-def test_conflict_on_create_adopts_and_converges(server: Any, client: ScimClient) -> None:
-    original = client.create_user(rich_user(15))
-    again = rich_user(15).model_copy(
-        update={"title": "Changed", "user_name": "USER0015@example.com"}
-    )
-    result = client.create_user_detailed(again)
-    assert result.reason == "conflict" and result.adopted
-    assert result.user.id == original.id
-    assert result.user.title == "Changed"
-    assert len(server.users()) == 1
-
-
-def test_conflict_with_400_uniqueness_is_adopted_too(make_server: Any, make_client: Any) -> None:
-    server = make_server(conflict_status=400)
-    client = make_client(server.url)
-    original = client.create_user(rich_user(16))
-    result = client.create_user_detailed(rich_user(16))
-    assert result.reason == "conflict" and result.user.id == original.id
-    assert len(server.users()) == 1
-
-
-def test_conflict_without_a_match_is_raised(server: Any, client: ScimClient) -> None:
-    client.create_user(rich_user(17))
-    other = rich_user(17).model_copy(update={"external_id": "someone-else"})
-    with pytest.raises(ConflictError, match="externalId") as raised:
-        client.create_user(other, match_on=["externalId"])
-    assert raised.value.status == 409
-    assert len(server.users()) == 1
-
-
 def test_duplicate_matches_raise(server: Any, client: ScimClient) -> None:
     for index in (18, 19):
-        client.create_user(rich_user(index).model_copy(update={"external_id": "shared"}))
+        create_or_adopt(client, rich_user(index).model_copy(update={"external_id": "shared"}))
     with pytest.raises(DuplicateTargetError, match="2 accounts"):
         client.find_user("externalId", "shared")
 
@@ -311,14 +265,15 @@ def test_duplicate_matches_raise(server: Any, client: ScimClient) -> None:
 def test_manager_shapes(make_server: Any, make_client: Any, shape: str) -> None:
     server = make_server(manager_shape=shape)
     client = make_client(server.url, manager_shape=shape)
-    boss = client.create_user(ScimUser(user_name="boss@example.com"))
+    boss = create_or_adopt(client, ScimUser(user_name="boss@example.com")).user
     assert boss.id is not None
-    report = client.create_user(
+    report = create_or_adopt(
+        client,
         ScimUser(
             user_name="report@example.com",
             enterprise=EnterpriseUser(manager=Manager(value=boss.id)),
-        )
-    )
+        ),
+    ).user
     assert report.enterprise is not None and report.enterprise.manager is not None
     assert report.enterprise.manager.value == boss.id
     raw = next(u for u in server.users() if u["userName"] == "report@example.com")
@@ -328,14 +283,15 @@ def test_manager_shapes(make_server: Any, make_client: Any, shape: str) -> None:
 def test_wrong_manager_shape_is_a_clear_error(make_server: Any, make_client: Any) -> None:
     server = make_server(manager_shape="value")
     client = make_client(server.url, manager_shape="managerId")
-    boss = client.create_user(ScimUser(user_name="boss2@example.com"))
+    boss = create_or_adopt(client, ScimUser(user_name="boss2@example.com")).user
     assert boss.id is not None
     with pytest.raises(BadRequestError) as raised:
-        client.create_user(
+        create_or_adopt(
+            client,
             ScimUser(
                 user_name="r2@example.com",
                 enterprise=EnterpriseUser(manager=Manager(value=boss.id)),
-            )
+            ),
         )
     assert raised.value.status == 400 and raised.value.method == "POST"
 
@@ -346,10 +302,13 @@ def test_error_bodies_in_other_formats(
 ) -> None:
     server = make_server(error_format=error_format)
     client = make_client(server.url)
-    client.create_user(rich_user(20))
+    create_or_adopt(client, rich_user(20))
     with pytest.raises(ConflictError) as raised:
-        client.create_user(
-            rich_user(20).model_copy(update={"external_id": "x"}), match_on=["externalId"]
+        create_or_adopt(
+            client,
+            rich_user(20).model_copy(update={"external_id": "x"}),
+            match_on=["externalId"],
+            **FAST_LOOKUP,
         )
     assert raised.value.detail and "userName" in raised.value.detail
 
@@ -357,7 +316,7 @@ def test_error_bodies_in_other_formats(
 def test_create_status_200_and_delete_status_200(make_server: Any, make_client: Any) -> None:
     server = make_server(create_status=200, delete_status=200)
     client = make_client(server.url)
-    created = client.create_user(rich_user(21))
+    created = create_or_adopt(client, rich_user(21)).user
     assert created.id is not None
     client.delete_user(created.id)
     assert server.users() == []
@@ -378,7 +337,7 @@ def test_discovery_absent(make_server: Any, make_client: Any) -> None:
     report = client.test_connection()
     assert report.discovery_available is False and report.supports_patch is None
     # Without discovery PATCH is still tried first.
-    created = client.create_user(rich_user(22))
+    created = create_or_adopt(client, rich_user(22)).user
     assert created.id is not None
     server.reset_stats()
     assert client.patch_user(created.id, created, ScimUser(title="P")) is not None
@@ -390,7 +349,7 @@ def test_read_only_organisation_refuses_writes(make_server: Any, make_client: An
     client = make_client(server.url)
     assert client.list_users() == []
     with pytest.raises(Exception, match="403") as raised:
-        client.create_user(rich_user(23))
+        create_or_adopt(client, rich_user(23))
     assert raised.value.__class__.__name__ == "PermissionDeniedError"
 
 
@@ -411,7 +370,7 @@ def test_request_headers(make_server: Any) -> None:
     from pulumi_workplace import __version__
 
     with ScimClient(server.url, TOKEN, transport=Recording(), user_agent="acme-sync/2") as client:
-        client.create_user(ScimUser(user_name="h@example.com"))
+        create_or_adopt(client, ScimUser(user_name="h@example.com"))
     post = next(request for request in seen if request.method == "POST")
     assert post.headers["Authorization"] == f"Bearer {TOKEN}"
     assert post.headers["Content-Type"] == "application/json"

@@ -8,8 +8,9 @@ import traceback
 from typing import Any
 
 import pytest
-from scim_helpers import TOKEN, rich_user
+from scim_helpers import FAST_LOOKUP, TOKEN, rich_user
 
+from pulumi_workplace.resources._matching import create_or_adopt
 from pulumi_workplace.scim import (
     AuthenticationError,
     ClaimedAccountError,
@@ -27,7 +28,7 @@ from pulumi_workplace.scim import (
 
 
 def test_connection_report(server: Any, client: ScimClient) -> None:
-    client.create_user(rich_user(1))
+    create_or_adopt(client, rich_user(1))
     report = client.test_connection()
     assert report.base_url == server.url
     assert report.authenticated and report.can_read_users
@@ -85,7 +86,7 @@ def test_verify_tls_off_works_and_warns(
         record.levelno == logging.WARNING and "INSECURE" in record.getMessage()
         for record in caplog.records
     )
-    created = client.create_user(rich_user(1))
+    created = create_or_adopt(client, rich_user(1)).user
     assert client.test_connection().total_users == 1
     assert created.id is not None and client.get_user(created.id) is not None
 
@@ -148,16 +149,19 @@ def test_the_token_never_appears_in_any_error(
     server = make_server()
     collect(make_client(server.url, token=wrong).test_connection, AuthenticationError)
     good = make_client(server.url)
-    first = good.create_user(rich_user(1))
+    first = create_or_adopt(good, rich_user(1)).user
     assert first.id is not None
     collect(
-        lambda: good.create_user(
-            rich_user(1).model_copy(update={"external_id": "zz"}), match_on=["externalId"]
+        lambda: create_or_adopt(
+            good,
+            rich_user(1).model_copy(update={"external_id": "zz"}),
+            match_on=["externalId"],
+            **FAST_LOOKUP,
         ),
         ConflictError,
     )
-    good.create_user(rich_user(2).model_copy(update={"external_id": "same"}))
-    good.create_user(rich_user(3).model_copy(update={"external_id": "same"}))
+    create_or_adopt(good, rich_user(2).model_copy(update={"external_id": "same"}))
+    create_or_adopt(good, rich_user(3).model_copy(update={"external_id": "same"}))
     collect(lambda: good.find_user("externalId", "same"), DuplicateTargetError)
     server.mark_claimed(first.id)
     collect(lambda: good.delete_user(first.id), ClaimedAccountError)  # type: ignore[arg-type]
@@ -173,7 +177,12 @@ def test_the_token_never_appears_in_any_error(
     collect(make_client(throttled.url, max_attempts=2).list_users, ThrottledError)
     failing = make_server(error_rate=1.0)
     collect(make_client(failing.url, max_attempts=2).list_users, ServerError)
-    collect(lambda: make_client(failing.url, max_attempts=2).create_user(rich_user(9)), ServerError)
+    collect(
+        lambda: create_or_adopt(
+            make_client(failing.url, max_attempts=2), rich_user(9), **FAST_LOOKUP
+        ),
+        ServerError,
+    )
     dropping = make_server(drop_rate=1.0)
     collect(make_client(dropping.url, max_attempts=2).list_users, ScimConnectionError)
 

@@ -1,4 +1,5 @@
-"""The client under injected faults: no duplicate accounts, no lost updates, bounded retries."""
+"""The client, and `create_or_adopt` over it, under injected faults: no duplicate accounts,
+no lost updates, bounded retries."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from scim_helpers import TOKEN, assert_stored_as_sent, rich_user, stored_users
+from scim_helpers import FAST_LOOKUP, TOKEN, assert_stored_as_sent, rich_user, stored_users
 
+from pulumi_workplace.resources._matching import create_or_adopt
 from pulumi_workplace.scim import (
     ENTERPRISE_URN,
     Email,
@@ -57,7 +59,7 @@ def test_creates_under_faults_make_exactly_n_accounts(
     server = make_server(seed=seed, **MODES[mode])
     client = make_client(server.url)
     sent = [rich_user(index) for index in range(N)]
-    results = [client.create_user_detailed(user) for user in sent]
+    results = [create_or_adopt(client, user, **FAST_LOOKUP) for user in sent]
     server.set_faults(**NO_FAULTS)
     _check_exactly(server, sent, [result.user for result in results])
     for user, result in zip(sent, results, strict=True):
@@ -80,7 +82,9 @@ def test_concurrent_creates_under_faults(make_server: Any, make_client: Any) -> 
     client = make_client(server.url)
     sent = [rich_user(index, prefix="par") for index in range(N)]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        returned = list(pool.map(client.create_user, sent))
+        returned = list(
+            pool.map(lambda user: create_or_adopt(client, user, **FAST_LOOKUP).user, sent)
+        )
     server.set_faults(**NO_FAULTS)
     _check_exactly(server, sent, returned)
     assert server.stats()["faults"]["lost_response"] > 0
@@ -90,9 +94,9 @@ def test_lost_responses_with_search_lag_never_duplicate(make_server: Any, make_c
     # The account only becomes searchable 60 ms after creation: the first lookup misses it,
     # the repeated POST meets 409, and the conflict path adopts it.
     server = make_server(seed=3, lost_response_rate=0.4, visibility_delay_ms=60)
-    client = make_client(server.url, create_lookup_attempts=1, create_lookup_delay=0.03)
+    client = make_client(server.url)
     sent = [rich_user(index, prefix="lag") for index in range(30)]
-    results = [client.create_user_detailed(user) for user in sent]
+    results = [create_or_adopt(client, user, lookup_attempts=1, lookup_delay=0.03) for user in sent]
     server.set_faults(**NO_FAULTS)
     time.sleep(0.1)
     _check_exactly(server, sent, [result.user for result in results])
@@ -115,7 +119,7 @@ def test_patches_under_faults_are_never_lost(make_server: Any, make_client: Any)
     server = make_server(seed=7)
     client = make_client(server.url)
     created = [
-        client.create_user(rich_user(index).model_copy(update={"nick_name": f"n{index}"}))
+        create_or_adopt(client, rich_user(index).model_copy(update={"nick_name": f"n{index}"})).user
         for index in range(100)
     ]
     server.set_faults(**{**MODES["combined"], "lost_response_rate": 0.1})
@@ -143,7 +147,7 @@ def test_patches_under_faults_are_never_lost(make_server: Any, make_client: Any)
 def test_deactivation_and_deletes_under_faults(make_server: Any, make_client: Any) -> None:
     server = make_server(seed=9)
     client = make_client(server.url)
-    ids = [client.create_user(rich_user(index)).id for index in range(40)]
+    ids = [create_or_adopt(client, rich_user(index)).user.id for index in range(40)]
     server.set_faults(**{**MODES["combined"], "lost_response_rate": 0.1})
     for user_id in ids[:20]:
         assert user_id is not None
@@ -206,7 +210,7 @@ def test_create_is_not_repeated_when_lookups_fail(make_server: Any, make_client:
     server = make_server(error_rate=1.0, seed=2)
     client = make_client(server.url, max_attempts=3)
     with pytest.raises(ServerError):
-        client.create_user(rich_user(1))
+        create_or_adopt(client, rich_user(1), **FAST_LOOKUP)
     by_kind = server.stats()["by_method_kind"]
     # The first POST failed; the lookup before a second POST failed too, so none followed.
     assert by_kind["POST users"] == 1
@@ -229,7 +233,7 @@ def test_nothing_logged_contains_the_token(
     server = make_server(seed=4, **MODES["combined"])
     client: ScimClient = make_client(server.url)
     for index in range(20):
-        user = client.create_user(rich_user(index))
+        user = create_or_adopt(client, rich_user(index), **FAST_LOOKUP).user
         assert user.id is not None
         client.patch_user(user.id, user, ScimUser(title="x"))
     assert "retrying" in caplog.text  # the retries were logged...

@@ -6,7 +6,7 @@ of an initial load. Once a run has more creates than a listing of the tenant has
 provider lists every account once and skips the searches that the listing shows must come back
 empty; a listed candidate is still searched on the server, so adoption follows the server's own
 matching. An account someone else creates after the listing meets the POST's 409 (or
-`uniqueness` 400), which the client answers with a search and adoption, as before.
+`uniqueness` 400), which `_matching.create_or_adopt` answers with a search and adoption.
 """
 
 from __future__ import annotations

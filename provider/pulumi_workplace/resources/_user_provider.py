@@ -30,7 +30,7 @@ from pulumi.dynamic import (
 from pulumi_workplace.attributes import BY_KEY
 from pulumi_workplace.errors import WorkplaceError
 from pulumi_workplace.operations.guard import RELEASE_ON_REMOVE_ENV
-from pulumi_workplace.resources import _run, _runtime, _watchdog
+from pulumi_workplace.resources import _matching, _run, _runtime, _watchdog
 from pulumi_workplace.resources._user_props import flatten, is_nested, nest
 from pulumi_workplace.resources._user_validation import CONTROL_KEYS, check_user, is_unknown
 from pulumi_workplace.resources._user_wire import observed_values, to_scim_user
@@ -185,7 +185,7 @@ class UserProvider(ResourceProvider):
 
         def create_or_adopt() -> tuple[ScimUser, bool, dict[str, tuple[Any, Any]] | None]:
             existing = (
-                client.find_by_matching(desired, match_on)
+                _matching.find_by_matching(client, desired, match_on)
                 if policy.needs_search(values, match_on)
                 else None
             )
@@ -200,7 +200,7 @@ class UserProvider(ResourceProvider):
                 ):
                     stored = client.patch_user(existing.id, existing, desired) or existing
                 return stored, True, _changes(observed_values(existing, values), values)
-            result = client.create_user_detailed(desired, match_on=match_on)
+            result = _matching.create_or_adopt(client, desired, match_on)
             policy.created(values)
             # "recovered" = our own POST whose answer was lost; "conflict" = someone else's.
             if result.reason == "conflict" and result.user.id is not None:

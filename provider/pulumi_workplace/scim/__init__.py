@@ -5,7 +5,8 @@ Layers: `errors` (exceptions), `models` (wire models), `filters` (filter quoting
 (`ScimClient`).
 """
 
-from pulumi_workplace.scim.client import ConnectionReport, CreateResult, ScimClient
+from pulumi_workplace.scim._retry import RetryableOutcome
+from pulumi_workplace.scim.client import ConnectionReport, PostedUser, ScimClient
 from pulumi_workplace.scim.compare import changed_paths, normalise
 from pulumi_workplace.scim.errors import (
     AuthenticationError,
@@ -73,7 +74,6 @@ __all__ = [
     "ClientRequestError",
     "ConflictError",
     "ConnectionReport",
-    "CreateResult",
     "DuplicateTargetError",
     "Email",
     "EnterpriseUser",
@@ -90,6 +90,8 @@ __all__ = [
     "PermissionDeniedError",
     "PhoneNumber",
     "Photo",
+    "PostedUser",
+    "RetryableOutcome",
     "ScimClient",
     "ScimConnectionError",
     "ScimError",

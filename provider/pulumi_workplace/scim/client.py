@@ -1,4 +1,9 @@
-"""`ScimClient`: the Workplace SCIM 2.0 `/Users` API over one pooled httpx client."""
+"""`ScimClient`: the Workplace SCIM 2.0 `/Users` API over one pooled httpx client.
+
+Transport, typed CRUD and retries only. `post_user` reports what one create attempt did and
+decides nothing else: whether an existing account is looked up and adopted is the provisioning
+layer's policy (`pulumi_workplace.resources._matching`).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,14 @@ import logging
 import ssl
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, NoReturn, Self
 from urllib.parse import quote
 
 import httpx
+import tenacity
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pulumi_workplace._net import is_loopback
@@ -50,7 +57,7 @@ from pulumi_workplace.scim.models import (
 )
 from pulumi_workplace.scim.patch import PatchOp, PatchOperation, build_patch, merged_user
 
-__all__ = ["ConnectionReport", "CreateResult", "ScimClient"]
+__all__ = ["ConnectionReport", "PostedUser", "ScimClient"]
 
 _LOG = logging.getLogger("pulumi_workplace.scim")
 
@@ -90,26 +97,15 @@ class ConnectionReport(BaseModel):
     elapsed_ms: float
 
 
-class CreateResult(BaseModel):
-    """Outcome of `ScimClient.create_user_detailed`.
+@dataclass(frozen=True)
+class PostedUser:
+    """A 2xx answer to `POST /Users` (see `ScimClient.post_user`)."""
 
-    `reason` is "created" when this call's POST returned the account; "recovered" when an
-    attempt's answer was lost and the account was found afterwards (almost surely created by
-    this call); "conflict" when the server answered 409 and the existing account was adopted.
-    An adopted account has been patched to the requested state.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    user: ScimUser
-    reason: Literal["created", "recovered", "conflict"]
-    attempts: int
-    """POST requests sent."""
-
-    @property
-    def adopted(self) -> bool:
-        """True when the account was found by search rather than returned by a POST."""
-        return self.reason != "created"
+    user: ScimUser | None
+    """The account as stored; None when the answer carried no user id."""
+    status: int
+    path: str
+    """The request path, as error messages name it."""
 
 
 def _is_tls_failure(error: BaseException) -> bool:
@@ -174,14 +170,10 @@ class ScimClient:
         transport: httpx.BaseTransport | None = None,
         backoff_initial: float = 0.5,
         backoff_max: float = 30.0,
-        create_lookup_attempts: int = 3,
-        create_lookup_delay: float = 0.5,
     ) -> None:
         """Set up the connection pool; no request is sent.
 
-        `backoff_initial`/`backoff_max` shape the exponential backoff; after a create whose
-        answer was lost the account is searched for up to `create_lookup_attempts` times,
-        `create_lookup_delay` seconds apart (growing), to let a lagging search index catch up.
+        `backoff_initial`/`backoff_max` shape the exponential backoff.
         Raises InsecureTransportError for plain HTTP to a non-loopback host unless
         `allow_insecure_http`, and ValueError for unusable arguments.
         """
@@ -197,8 +189,6 @@ class ScimClient:
             raise ValueError("page_size must be at least 1")
         if manager_shape not in ("managerId", "value"):
             raise ValueError("manager_shape must be 'managerId' or 'value'")
-        if create_lookup_attempts < 1:
-            raise ValueError("create_lookup_attempts must be at least 1")
 
         try:
             url = httpx.URL(base_url)
@@ -236,8 +226,6 @@ class ScimClient:
             backoff_initial=backoff_initial,
             backoff_max=backoff_max,
         )
-        self._lookup_attempts = create_lookup_attempts
-        self._lookup_delay = create_lookup_delay
         self._patch_lock = threading.Lock()
         self._patch_supported: bool | None = None
         self._patch_checked = False
@@ -280,6 +268,19 @@ class ScimClient:
         """Close the connection pool."""
         self._http.close()
 
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The attempts and time every call may take (`max_attempts`, `retry_deadline`)."""
+        return self._policy
+
+    def retry_attempts(self, method: str, path: str) -> tenacity.Retrying:
+        """The retry controller for one call of `method` on `path`, logging each retry.
+
+        For callers that drive their own attempts, such as a create that looks the account up
+        before it POSTs again; an attempt asks for another by raising `RetryableOutcome`.
+        """
+        return retrying(self._policy, f"{method} {self._full_path(path)}")
+
     # -- HTTP plumbing -----------------------------------------------------------------------
 
     def _full_path(self, path: str) -> str:
@@ -316,11 +317,10 @@ class ScimClient:
     ) -> httpx.Response:
         """Send with retries; return a 2xx response or raise the matching ScimError."""
         retry_statuses = IDEMPOTENT_RETRYABLE_STATUSES if idempotent else RETRYABLE_STATUSES
-        what = f"{method} {self._full_path(path)}"
         attempts = 0
         response: httpx.Response | None = None
         try:
-            for attempt in retrying(self._policy, what):
+            for attempt in self.retry_attempts(method, path):
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
                     try:
@@ -351,13 +351,25 @@ class ScimClient:
     def _raise_final(
         self, final: RetryableOutcome, method: str, path: str, attempts: int
     ) -> NoReturn:
+        raise self.final_error(final, method, path, attempts) from None
+
+    def final_error(
+        self, final: RetryableOutcome, method: str, path: str, attempts: int
+    ) -> ScimError:
+        """The error for `method` on `path` (relative to base_url) when no attempt is left after
+        `final`, `attempts` having been sent."""
         if final.response is not None:
             error = self._response_error(final.response, attempts)
             if final.retry_after is not None and final.retry_after > 0:
                 self._amend(error, f" (the server asked to wait {final.retry_after:g} s)")
-            raise error from None
+            return error
         assert final.error is not None
-        raise self._transport_error(final.error, method, path, attempts) from None
+        return self._transport_error(final.error, method, path, attempts)
+
+    @staticmethod
+    def _amend(error: ScimError, note: str) -> None:
+        error.message += note
+        error.args = (error.message,)
 
     def _response_error(self, response: httpx.Response, attempts: int) -> ScimError:
         return error_from_response(
@@ -580,21 +592,6 @@ class ScimClient:
             )
         return next(iter(hits.values()), None)
 
-    def find_by_matching(self, user: ScimUser, match_on: Sequence[str]) -> ScimUser | None:
-        """The first account found by `match_on` attributes, tried in order.
-
-        Attributes the user has no value for are skipped. Supported: `emails.value` (the
-        primary, else first, e-mail) and any string attribute in `USER_PATHS`.
-        """
-        for attribute in match_on:
-            value = _match_value(user, attribute)
-            if value is None:
-                continue
-            found = self.find_user(attribute, value)
-            if found is not None:
-                return found
-        return None
-
     def iter_users(self, *, page_size: int | None = None) -> Iterator[ScimUser]:
         """Every user, paged with startIndex/count.
 
@@ -641,150 +638,26 @@ class ScimClient:
 
     # -- creating ----------------------------------------------------------------------------
 
-    def create_user(self, user: ScimUser, *, match_on: Sequence[str] = ("userName",)) -> ScimUser:
-        """Create the account and return it as stored; see `create_user_detailed`."""
-        return self.create_user_detailed(user, match_on=match_on).user
+    def post_user(self, user: ScimUser, *, attempt: int = 1) -> PostedUser:
+        """Send one `POST /Users`, without retrying, and report what it did.
 
-    def create_user_detailed(
-        self, user: ScimUser, *, match_on: Sequence[str] = ("userName",)
-    ) -> CreateResult:
-        """Create the account without ever creating a duplicate.
-
-        A POST is not repeated blindly: after a lost answer, timeout or 5xx the account is
-        first searched for by `match_on` (a few times, as a new account may take a moment to
-        become searchable) and returned if found. A 409 conflict is answered by a search and
-        the found account is adopted. Adopted accounts are patched to the requested state;
-        `CreateResult.reason` says which path was taken.
+        Returns the 2xx answer. Raises `RetryableOutcome` for a retryable status (a 500 too) or
+        transport failure; its `processed` says whether the account may exist now ("no" only
+        when nothing was sent), so look for it before POSTing again. Other failures raise their
+        ScimError (error messages count `attempt` attempts): a clash with an existing account
+        is a 409 ConflictError, or on some hosts a 400 BadRequestError with scimType
+        "uniqueness".
         """
-        # Evaluates every attribute, so a bad name fails before anything is sent.
-        can_lookup = any([_match_value(user, attribute) is not None for attribute in match_on])
-        body = user.to_wire(self._manager_shape)
-        what = f"POST {self._full_path('Users')}"
-        attempts = 0
-        previous: RetryableOutcome | None = None
-        uncertain = False  # some attempt may have created the account
-        response: httpx.Response | None = None
-        try:
-            for attempt in retrying(self._policy, what):
-                with attempt:
-                    attempts = attempt.retry_state.attempt_number
-                    if previous is not None and previous.processed != "no":
-                        if not can_lookup:
-                            # Without a lookup a repeat POST might duplicate the account.
-                            self._raise_final(previous, "POST", "Users", attempts - 1)
-                        found = self._lookup(user, match_on, patient=previous.processed == "maybe")
-                        if found is not None:
-                            return self._adopt(found, user, "recovered", attempts - 1)
-                    try:
-                        response = self._send("POST", "Users", None, body)
-                        if response.status_code in IDEMPOTENT_RETRYABLE_STATUSES:
-                            raise self._retryable(response)
-                    except RetryableOutcome as outcome:
-                        previous = outcome
-                        uncertain = uncertain or outcome.processed != "no"
-                        raise
-        except RetryableOutcome as final:
-            if final.processed != "no" and can_lookup:
-                found = self._lookup(user, match_on, patient=final.processed == "maybe")
-                if found is not None:
-                    return self._adopt(found, user, "recovered", attempts)
-            self._raise_final(final, "POST", "Users", attempts)
-        assert response is not None
+        response = self._send("POST", "Users", None, user.to_wire(self._manager_shape))
+        if response.status_code in IDEMPOTENT_RETRYABLE_STATUSES:
+            raise self._retryable(response)
         if not response.is_success:
-            error = self._response_error(response, attempts)
-            # RFC 7644 says 409; some hosts answer 400 with scimType "uniqueness".
-            if error.status == 409 or (error.scim_type or "").lower() == "uniqueness":
-                return self._create_conflict(user, match_on, error, uncertain)
-            raise error
+            raise self._response_error(response, attempt)
         data = self._json(response)
+        stored = None
         if isinstance(data, dict) and data.get("id") not in (None, ""):
-            return CreateResult(
-                user=self._user_from_wire(data, response), reason="created", attempts=attempts
-            )
-        # A 2xx without the created user: find it rather than guess.
-        found = self._lookup(user, match_on, patient=True) if can_lookup else None
-        if found is None:
-            raise UnexpectedResponseError(
-                f"Workplace answered POST {response.request.url.path} with "
-                f"{response.status_code} but returned no user id, and the account could not "
-                "be found by its matching attributes",
-                status=response.status_code,
-                method="POST",
-                path=response.request.url.path,
-            )
-        return CreateResult(user=found, reason="created", attempts=attempts)
-
-    def _create_conflict(
-        self,
-        user: ScimUser,
-        match_on: Sequence[str],
-        conflict: ScimError,
-        uncertain_before: bool,
-    ) -> CreateResult:
-        """Adopt the account a 409 says exists, waiting (within the retry budget) until a
-        search can see it; give up at once if the clash is with an account that does not match.
-        """
-        # The clash may be with an account that matches on userName only: worth telling apart.
-        matches_name = any(attribute.lower() == "username" for attribute in match_on)
-        name = None if matches_name else user.user_name
-        tries = max(self._lookup_attempts, self._policy.max_attempts)
-        give_up_at = time.monotonic() + self._policy.deadline
-        for index in range(tries):
-            found = self.find_by_matching(user, match_on)
-            if found is not None:
-                reason: Literal["recovered", "conflict"] = (
-                    "recovered" if uncertain_before else "conflict"
-                )
-                return self._adopt(found, user, reason, conflict.attempts)
-            other = self.find_user("userName", name) if name else None
-            if other is not None:
-                self._amend(
-                    conflict,
-                    f"; account {other.id} has this userName but does not match on "
-                    f"{', '.join(match_on)}, so it was not adopted: fix the matching attributes "
-                    "or the source data",
-                )
-                raise conflict
-            delay = self._lookup_delay * (index + 1)
-            if index + 1 >= tries or time.monotonic() + delay > give_up_at:
-                break
-            time.sleep(delay)
-        self._amend(
-            conflict,
-            f"; no account matched on {', '.join(match_on)} although the server reports a "
-            "conflict, so nothing was adopted: check the matching attributes or import the account",
-        )
-        raise conflict
-
-    @staticmethod
-    def _amend(error: ScimError, note: str) -> None:
-        error.message += note
-        error.args = (error.message,)
-
-    def _lookup(self, user: ScimUser, match_on: Sequence[str], *, patient: bool) -> ScimUser | None:
-        tries = self._lookup_attempts if patient else 1
-        for index in range(tries):
-            found = self.find_by_matching(user, match_on)
-            if found is not None:
-                return found
-            if index + 1 < tries:
-                time.sleep(self._lookup_delay * (index + 1))
-        return None
-
-    def _adopt(
-        self,
-        found: ScimUser,
-        desired: ScimUser,
-        reason: Literal["recovered", "conflict"],
-        attempts: int,
-    ) -> CreateResult:
-        _LOG.info("create of %s: adopting account %s (%s)", desired.user_name, found.id, reason)
-        if found.id is None:
-            raise UnexpectedResponseError(
-                "Workplace returned a matching account without an id", method="GET", path="Users"
-            )
-        updated = self.patch_user(found.id, found, desired)
-        return CreateResult(user=updated or found, reason=reason, attempts=attempts)
+            stored = self._user_from_wire(data, response)
+        return PostedUser(user=stored, status=response.status_code, path=response.request.url.path)
 
     # -- updating ----------------------------------------------------------------------------
 
@@ -898,22 +771,6 @@ class ScimClient:
             method="DELETE",
             path=full,
         )
-
-
-def _match_value(user: ScimUser, attribute: str) -> str | None:
-    """The user's value for a matching attribute, or None when it has none."""
-    if attribute.lower() in ("emails.value", "emails"):
-        emails = [email for email in user.emails or [] if email.value]
-        if not emails:
-            return None
-        primary = next((email for email in emails if email.primary), emails[0])
-        return primary.value
-    value = user.get_path(canonical_path(attribute))
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"cannot match on {attribute}: only string attributes are matchable")
-    return value
 
 
 def _matches(user: ScimUser, attribute: str, value: str) -> bool:
