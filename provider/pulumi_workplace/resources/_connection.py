@@ -27,10 +27,21 @@ class Connection:
         self._verified: BaseException | bool = False
         self._tenant_size: int | None = None  # from the connection test: sizes the listing
         self._search_policy: SearchPolicy | None = None
+        self._settings: ConnectionSettings | None = None
 
     def settings(self) -> ConnectionSettings:
-        """The connection settings: stack config, else environment variables."""
-        return settings_from(self.config)
+        """The connection settings: stack config, else environment variables.
+
+        Read once per run (config and environment are fixed for the process); unusable
+        settings are not kept, so every call that needs them reports the error.
+        """
+        with self._lock:
+            known = self._settings
+        if known is None:
+            known = settings_from(self.config)
+            with self._lock:
+                self._settings = known
+        return known
 
     def client(self) -> ScimClient:
         """The pooled client for the current settings (a rotated token gets a new one)."""
