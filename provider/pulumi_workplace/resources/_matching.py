@@ -4,11 +4,14 @@ The SCIM client only sends requests and reports what they did; this module decid
 account found by the matching attributes (`matchOn`) is taken over. `create_or_adopt` creates
 an account without ever creating a duplicate: a POST whose answer was lost is not repeated
 before a lookup, and a conflict is answered by adopting the matching account.
+`AdoptionRegistry` remembers, for one run, which resource adopted which account, so two people
+never share one account. (When a create searches first at all is `_match_index`.)
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from pulumi_workplace.errors import RunRefused
 from pulumi_workplace.scim import (
     PostedUser,
     RetryableOutcome,
@@ -29,6 +33,8 @@ from pulumi_workplace.scim import (
 __all__ = [
     "LOOKUP_ATTEMPTS",
     "LOOKUP_DELAY",
+    "AdoptionError",
+    "AdoptionRegistry",
     "CreateResult",
     "create_or_adopt",
     "find_by_matching",
@@ -263,3 +269,31 @@ def _adopt(
         )
     updated = client.patch_user(found.id, found, desired)
     return CreateResult(user=updated or found, reason=reason, attempts=attempts)
+
+
+class AdoptionError(RunRefused):
+    """A second resource of the run matched an account another one already adopted."""
+
+
+class AdoptionRegistry:
+    """Workplace id -> who (userName or externalId) adopted it in this run."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._adopted_by: dict[str, str] = {}
+
+    def claim(self, workplace_id: str, who: str) -> None:
+        """Record `who` as the account's adopter, or raise if someone else already is."""
+        with self._lock:
+            first = self._adopted_by.setdefault(workplace_id, who)
+        if first != who:
+            raise AdoptionError(
+                f"{who}: the matching account {workplace_id} was already adopted by {first} in "
+                "this run; two people cannot share one Workplace account (check the matching "
+                "attributes)"
+            )
+
+    def adopter_of(self, workplace_id: str) -> str | None:
+        """Who adopted this account earlier in this run, if anyone."""
+        with self._lock:
+            return self._adopted_by.get(workplace_id)

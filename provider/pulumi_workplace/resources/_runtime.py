@@ -13,8 +13,8 @@ import atexit
 import threading
 from typing import Any
 
-from pulumi_workplace.resources._adoption import AdoptionRegistry
 from pulumi_workplace.resources._connection import Connection
+from pulumi_workplace.resources._matching import AdoptionRegistry
 from pulumi_workplace.resources._run import Run, notify_at_exit
 from pulumi_workplace.settings import ConfigSource, check_no_unknown_settings
 
