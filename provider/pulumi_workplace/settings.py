@@ -38,6 +38,7 @@ __all__ = [
     "check_no_unknown_settings",
     "connection_from",
     "load_settings",
+    "parse_boolean",
     "read_setting",
     "settings_from",
     "unknown_settings",
@@ -395,6 +396,18 @@ _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 
 
+def parse_boolean(value: Any, label: str) -> bool:
+    """true/false, yes/no, on/off, 1/0 (any case); `label` names the setting in the error."""
+    if isinstance(value, bool):
+        return value
+    lowered = str(value).strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise SettingsError(f"{label} must be true or false")
+
+
 def _raw(info: SettingInfo, config: ConfigSource, environ: Mapping[str, str]) -> Any:
     """The stack config value, else the environment value; None when neither is set."""
     value = config.get(info.setting)
@@ -463,14 +476,7 @@ def _parse(info: SettingInfo, value: Any) -> Any:
         _bounded(info, real)
         return real
     if kind == "boolean":
-        if isinstance(value, bool):
-            return value
-        lowered = str(value).strip().lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-        raise SettingsError(f"{info.label} must be true or false")
+        return parse_boolean(value, info.label)
     if kind == "list":
         if isinstance(value, str) and value.startswith("["):
             value = _json(info, value)

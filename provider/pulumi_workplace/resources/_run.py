@@ -30,7 +30,7 @@ from pulumi_workplace.operations.notify import send_notification
 from pulumi_workplace.operations.notify import settings_from as notify_settings_from
 from pulumi_workplace.operations.report import render_terminal, summarise
 from pulumi_workplace.scim import ScimError
-from pulumi_workplace.settings import SettingsError, read_setting
+from pulumi_workplace.settings import parse_boolean, read_setting
 
 DEFAULT_LOG = "provisioning-log.jsonl"
 PAUSED_MESSAGE = (
@@ -174,12 +174,8 @@ def operate(
 
 def release_on_remove() -> bool:
     """True when this run was told to leave removed resources' accounts as they are."""
-    raw = os.environ.get(RELEASE_ON_REMOVE_ENV, "").strip().lower()
-    if raw in ("", "false", "0"):
-        return False
-    if raw in ("true", "1"):
-        return True
-    raise SettingsError(f"{RELEASE_ON_REMOVE_ENV} must be true or false, not {raw!r}")
+    raw = os.environ.get(RELEASE_ON_REMOVE_ENV, "").strip()
+    return bool(raw) and parse_boolean(raw, RELEASE_ON_REMOVE_ENV)
 
 
 @contextlib.contextmanager

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import atexit
 import threading
-from typing import Any
 
 from pulumi_workplace.resources._connection import Connection
 from pulumi_workplace.resources._matching import AdoptionRegistry
@@ -88,10 +87,3 @@ def reset() -> None:
         runtime, _SLOT.runtime = _SLOT.runtime, None
     if runtime is not None:
         runtime.close()
-
-
-def install(runtime: ProviderRuntime) -> Any:
-    """Put a runtime built elsewhere in the slot (tests); returns the one it replaced."""
-    with _SLOT.lock:
-        previous, _SLOT.runtime = _SLOT.runtime, runtime
-    return previous
