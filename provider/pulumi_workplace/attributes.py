@@ -58,6 +58,27 @@ class Attribute:
     """Other target names accepted in mappings (Entra's names, 1.0 URNs)."""
     description: str = ""
 
+    @property
+    def schema(self) -> str:
+        """The URN of the schema that defines this attribute (core unless the path names one)."""
+        head, sep, _ = self.scim_path.rpartition(":")
+        return head if sep and self.scim_path.startswith("urn:") else CORE
+
+    @property
+    def schema_attribute(self) -> tuple[str, str | None]:
+        """(attribute, sub-attribute) as the schema names them: `("emails", "value")`,
+        `("name", "formatted")`, `("department", None)`."""
+        path = (
+            self.scim_path.rpartition(":")[2]
+            if self.scim_path.startswith("urn:")
+            else (self.scim_path)
+        )
+        path = re.sub(r"\[[^\]]*\]", "", path)
+        name, _, sub = path.partition(".")
+        if name == "manager":
+            return name, "value"
+        return name, sub or None
+
 
 _ROW = "pulumi_workplace.attribute"
 """The `dataclasses.field` metadata key holding a row's (scim_path, aliases, description)."""

@@ -13,10 +13,16 @@ from typing import Any
 import pulumi
 
 from pulumi_workplace.directory import Directory, InputError
-from pulumi_workplace.mapping import Mapping, default_mappings, merge_mappings
+from pulumi_workplace.mapping import Mapping, default_mappings, fit_to_server, merge_mappings
+from pulumi_workplace.operations.discovery import discover_target
 from pulumi_workplace.resources._program_config import ProgramConfig, stack_config_keys
 from pulumi_workplace.resources.provisioning import Provisioning
-from pulumi_workplace.settings import SettingsError, check_no_unknown_settings, load_settings
+from pulumi_workplace.settings import (
+    SettingsError,
+    WorkplaceSettings,
+    check_no_unknown_settings,
+    load_settings,
+)
 
 _MAPPING_FIELDS = {
     "target": "target",
@@ -71,18 +77,53 @@ def load_directory(spec: dict[str, Any], base: Path) -> Directory:
     )
 
 
-def load_mappings(overrides: list[dict[str, Any]] | None) -> list[Mapping]:
-    """Workplace's default mappings with the `workplace:mappings` overrides applied."""
-    parsed: list[Mapping] = []
+def parse_mapping_overrides(overrides: list[dict[str, Any]] | None) -> list[tuple[str, Mapping]]:
+    """The `workplace:mappings` entries, each with the setting that names it."""
+    parsed: list[tuple[str, Mapping]] = []
     for index, raw in enumerate(overrides or []):
+        setting = f"workplace:mappings[{index}]"
         unknown = set(raw) - set(_MAPPING_FIELDS)
         if unknown:
-            raise ConfigError(f"workplace:mappings[{index}]: unknown field(s) {sorted(unknown)}")
+            raise ConfigError(f"{setting}: unknown field(s) {sorted(unknown)}")
         if "target" not in raw:
-            raise ConfigError(f"workplace:mappings[{index}]: target is required")
+            raise ConfigError(f"{setting}: target is required")
         kwargs = {_MAPPING_FIELDS[k]: v for k, v in raw.items() if k != "target"}
-        parsed.append(Mapping(str(raw["target"]), **kwargs))
-    return merge_mappings(default_mappings(), parsed)
+        parsed.append((setting, Mapping(str(raw["target"]), **kwargs)))
+    return parsed
+
+
+def load_mappings(
+    overrides: list[dict[str, Any]] | None, profile: str = "workplace"
+) -> list[Mapping]:
+    """The profile's default mappings with the `workplace:mappings` overrides applied."""
+    parsed = [mapping for _, mapping in parse_mapping_overrides(overrides)]
+    return merge_mappings(default_mappings(profile), parsed)
+
+
+def fit_mappings(
+    settings: WorkplaceSettings, overrides: list[tuple[str, Mapping]]
+) -> list[Mapping]:
+    """The mappings for the target: the profile's defaults it can store, plus the overrides.
+
+    Reads the target's discovery endpoints once; a configured mapping the server's schema
+    lacks fails here, before any account is planned.
+    """
+    found = discover_target(settings)
+    if found.warning:
+        pulumi.log.warn(f"workplace:profile {settings.profile}: {found.warning}")
+    for note in found.notes:
+        pulumi.log.info(note)
+    fit = fit_to_server(
+        default_mappings(settings.profile), overrides, found.capabilities.lacking_keys()
+    )
+    if fit.refused:
+        raise ConfigError("; ".join(fit.refused))
+    if fit.left_out:
+        pulumi.log.info(
+            f"the server's schema has no target for {len(fit.left_out)} default mapping(s), "
+            f"left out: {', '.join(fit.left_out)}"
+        )
+    return fit.mappings
 
 
 def main() -> None:
@@ -97,12 +138,16 @@ def main() -> None:
                 "(the people and groups to provision from; see docs/configuration.md)"
             )
         directory = load_directory(settings.directory, base)
+        overrides = parse_mapping_overrides(settings.mappings)
+        # Checked against the defaults first, so a bad override fails with no request.
+        merge_mappings(default_mappings(settings.profile), [m for _, m in overrides])
+        mappings = fit_mappings(settings, overrides)
         provisioning = Provisioning(
             settings.name,
             directory=directory,
             assignments=settings.assignments,
             roles=settings.roles,
-            mappings=load_mappings(settings.mappings),
+            mappings=mappings,
             scope=settings.scope,
             scoping_filters=settings.scoping_filters,
             nested_groups=settings.nested_groups,

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from pulumi_workplace.errors import SettingsError
+from pulumi_workplace.profiles import PROFILES, ManagerShape, ProfileName, UpdateMethod
 
 if TYPE_CHECKING:
     from pulumi_workplace.scim import ScimClient
@@ -133,14 +134,35 @@ class WorkplaceSettings(BaseModel):
         env="WORKPLACE_RETRY_DEADLINE",
         above=0,
     )
-    manager_shape: Literal["managerId", "value"] = _setting(
-        "managerShape",
-        "managerId",
+    profile: ProfileName = _setting(
+        "profile",
+        "workplace",
         "text",
         "connection",
-        "How the manager is written: managerId (Workplace) or value (RFC 7643)",
+        "The kind of SCIM server: workplace, work-accounts or generic; sets the defaults below "
+        "and the default mappings (docs/targets.md)",
+        env="WORKPLACE_PROFILE",
+        choices=tuple(PROFILES),
+    )
+    manager_shape: ManagerShape | None = _setting(
+        "managerShape",
+        None,
+        "text",
+        "connection",
+        "How the manager is written: managerId (Workplace) or value (RFC 7643); default: the "
+        "profile's",
         env="WORKPLACE_MANAGER_SHAPE",
         choices=("managerId", "value"),
+    )
+    update_method: UpdateMethod | None = _setting(
+        "updateMethod",
+        None,
+        "text",
+        "connection",
+        "How updates are sent: patch, put, or auto (PUT when the server says it has no PATCH); "
+        "default: the profile's",
+        env="WORKPLACE_UPDATE_METHOD",
+        choices=("patch", "put", "auto"),
     )
     insecure_skip_tls_verify: bool = _setting(
         "insecureSkipTlsVerify",
@@ -575,7 +597,9 @@ class ConnectionSettings(BaseModel):
     request_timeout: float = Field(default=30.0, gt=0)
     retry_deadline: float = Field(default=120.0, gt=0)
     insecure_skip_tls_verify: bool = False
-    manager_shape: Literal["managerId", "value"] = "managerId"
+    profile: ProfileName = "workplace"
+    manager_shape: ManagerShape = "managerId"
+    update_method: UpdateMethod = "patch"
 
     def client(self, **overrides: Any) -> ScimClient:
         """A SCIM client for these settings; `overrides` replace client keyword arguments."""
@@ -587,6 +611,7 @@ class ConnectionSettings(BaseModel):
             "retry_deadline": self.retry_deadline,
             "verify_tls": not self.insecure_skip_tls_verify,
             "manager_shape": self.manager_shape,
+            "update_method": self.update_method,
         }
         options.update(overrides)
         return ScimClient(self.tenant_url, self.token.get_secret_value(), **options)
@@ -601,6 +626,7 @@ class ConnectionSettings(BaseModel):
             self.retry_deadline,
             self.insecure_skip_tls_verify,
             self.manager_shape,
+            self.update_method,
         )
 
 
@@ -612,6 +638,7 @@ def connection_from(settings: WorkplaceSettings) -> ConnectionSettings:
             "or the WORKPLACE_TOKEN environment variable"
         )
     url = settings.tenant_url
+    chosen = PROFILES[settings.profile]
     return ConnectionSettings(
         tenant_url=url if url.endswith("/") else url + "/",
         token=settings.token,
@@ -619,7 +646,9 @@ def connection_from(settings: WorkplaceSettings) -> ConnectionSettings:
         request_timeout=settings.request_timeout,
         retry_deadline=settings.retry_deadline,
         insecure_skip_tls_verify=settings.insecure_skip_tls_verify,
-        manager_shape=settings.manager_shape,
+        profile=settings.profile,
+        manager_shape=settings.manager_shape or chosen.manager_shape,
+        update_method=settings.update_method or chosen.update_method,
     )
 
 

@@ -202,7 +202,7 @@ def test_put_fallback_when_discovery_says_no_patch(make_server: Any, make_client
     assert created.id is not None
     # The emulator advertises PATCH; this checks the switch the client keeps, as a server
     # answering 405/501 would set it.
-    client._mark_patch_unsupported()
+    client._mark_patch_unsupported("test")
     server.reset_stats()
     updated = client.patch_user(created.id, created, ScimUser(title="ViaPut"))
     assert updated is not None and updated.title == "ViaPut"

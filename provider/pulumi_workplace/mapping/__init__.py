@@ -7,7 +7,12 @@ Expressions use Entra ID's syntax and functions (`parser`, `functions`). Scoping
 """
 
 from pulumi_workplace.mapping.checks import check_mappings
-from pulumi_workplace.mapping.defaults import default_mappings, merge_mappings
+from pulumi_workplace.mapping.defaults import (
+    ServerFit,
+    default_mappings,
+    fit_to_server,
+    merge_mappings,
+)
 from pulumi_workplace.mapping.errors import ExpressionError, MappingError, ScopingError
 from pulumi_workplace.mapping.evaluate import MappedAccount, MappingSet, evaluate_mappings
 from pulumi_workplace.mapping.expression import Expression, compile_expression
@@ -36,11 +41,13 @@ __all__ = [
     "ScopingClause",
     "ScopingError",
     "ScopingFilter",
+    "ServerFit",
     "check_mappings",
     "compile_expression",
     "compile_filters",
     "default_mappings",
     "evaluate_mappings",
+    "fit_to_server",
     "in_scope",
     "merge_mappings",
 ]

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 
 from pulumi_workplace.attributes import REQUIRED_KEYS
 from pulumi_workplace.mapping.checks import check_mappings
 from pulumi_workplace.mapping.errors import MappingError
 from pulumi_workplace.mapping.model import Mapping
+from pulumi_workplace.profiles import PROFILES, Profile
 
 # Entra ID's own default for SCIM apps: deactivate exactly when the user is soft-deleted,
 # disabled or out of scope (IsSoftDeleted), and activate otherwise.
 ACTIVE_EXPRESSION = 'Switch([IsSoftDeleted], , "False", "True", "True", "False")'
 
 
-def default_mappings() -> list[Mapping]:
+def default_mappings(profile: Profile | str = "workplace") -> list[Mapping]:
+    """The default mappings of a target profile (`workplace:profile`).
+
+    `workplace` is the whole Entra ID template below; another profile keeps the mappings whose
+    target is in one of its schemas, and matches only on attributes its server filters on.
+    """
+    chosen = PROFILES[profile] if isinstance(profile, str) else profile
+    kept = []
+    for mapping in _entra_template():
+        if mapping.attribute.schema not in chosen.schemas:
+            continue
+        if mapping.matching_precedence is not None and mapping.key not in chosen.filterable:
+            mapping = mapping.model_copy(update={"matching_precedence": None})
+        kept.append(mapping)
+    return kept
+
+
+def _entra_template() -> list[Mapping]:
     """The Entra ID template for Workplace (provisioning-behaviour.md §7), usable as is.
 
     Matching: `userName` (precedence 1), then `externalId` (precedence 2). Where Microsoft
@@ -91,3 +110,45 @@ def merge_mappings(defaults: Iterable[Mapping], overrides: Iterable[Mapping]) ->
     result = list(merged.values())
     check_mappings(result)
     return result
+
+
+@dataclass(frozen=True)
+class ServerFit:
+    """The mappings a server can store: what was kept, and what was left out or refused."""
+
+    mappings: list[Mapping]
+    left_out: list[str]
+    """Keys of default mappings left out because the server's schema lacks their target."""
+    refused: list[str]
+    """Problems: configured mappings whose target the server's schema lacks."""
+
+
+def fit_to_server(
+    defaults: Iterable[Mapping],
+    overrides: Iterable[tuple[str, Mapping]],
+    lacking: Collection[str],
+) -> ServerFit:
+    """Merge `overrides` (each with the label of its setting) into `defaults` for a server
+    whose schema lacks the catalogue keys in `lacking`.
+
+    A default mapping of a lacking key is left out (the server cannot store it); a configured
+    one is refused, naming its setting, because the user asked for something that cannot be
+    written.
+    """
+    overrides = list(overrides)
+    configured = {mapping.key for _, mapping in overrides}
+    kept_defaults = []
+    left_out = []
+    for mapping in defaults:
+        if mapping.key in lacking and mapping.key not in configured:
+            left_out.append(mapping.key)
+        else:
+            kept_defaults.append(mapping)
+    refused = [
+        f"{label} ({mapping.key}): the server's schema has no "
+        f"{mapping.attribute.scim_path}; map it with type none or remove it"
+        for label, mapping in overrides
+        if mapping.key in lacking and not mapping.removes
+    ]
+    merged = merge_mappings(kept_defaults, [mapping for _, mapping in overrides])
+    return ServerFit(merged, left_out, refused)

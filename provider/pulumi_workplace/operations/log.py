@@ -51,6 +51,7 @@ Action = Literal[
     "failure",
     "guard",
     "paused",
+    "not_kept",
 ]
 Status = Literal["success", "failure", "skipped", "warning"]
 

@@ -48,6 +48,8 @@ class RunSummary(BaseModel):
     runs: list[str] = Field(default_factory=list)
     """Run ids in the order they first appear."""
     stacks: list[str] = Field(default_factory=list)
+    not_kept: dict[str, int] = Field(default_factory=dict)
+    """Attribute -> accounts where the server did not keep the value written."""
     first_time: datetime | None = None
     last_time: datetime | None = None
 
@@ -63,6 +65,7 @@ def summarise(records: Iterable[LogRecord]) -> RunSummary:
     by_status: Counter[str] = Counter()
     pairs: dict[str, Counter[str]] = {}
     failures: list[Failure] = []
+    not_kept: Counter[str] = Counter()
     runs: dict[str, None] = {}
     stacks: dict[str, None] = {}
     first: datetime | None = None
@@ -77,6 +80,8 @@ def summarise(records: Iterable[LogRecord]) -> RunSummary:
         stacks.setdefault(entry.stack)
         first = entry.time if first is None or entry.time < first else first
         last = entry.time if last is None or entry.time > last else last
+        if entry.action == "not_kept":
+            not_kept.update(change.attribute for change in entry.changes)
         if entry.status == "failure":
             failures.append(
                 Failure(
@@ -97,6 +102,7 @@ def summarise(records: Iterable[LogRecord]) -> RunSummary:
             action: _ordered(pairs[action], STATUSES) for action in _ordered(by_action, ACTIONS)
         },
         failures=failures,
+        not_kept=dict(sorted(not_kept.items())),
         runs=list(runs),
         stacks=list(stacks),
         first_time=first,
@@ -143,6 +149,14 @@ def _failure_row(failure: Failure) -> list[str]:
 
 
 _COUNT_HEADER = ["action", *STATUSES, "total"]
+_NOT_KEPT_TITLE = "Not kept by the server (not planned as updates until a value changes)"
+_NOT_KEPT_HEADER = ["attribute", "accounts"]
+
+
+def _not_kept_rows(summary: RunSummary) -> list[list[str]]:
+    return [[attribute, str(count)] for attribute, count in summary.not_kept.items()]
+
+
 _FAILURE_HEADER = ["time", "person", "workplace id", "action", "http", "reason"]
 
 
@@ -191,6 +205,10 @@ def render_terminal(
         return "\n".join(out) + "\n"
     out += _table(_COUNT_HEADER, _count_rows(summary), numeric=set(range(1, 6)))
     out.append("")
+    if summary.not_kept:
+        out.append(_NOT_KEPT_TITLE)
+        out += _table(_NOT_KEPT_HEADER, _not_kept_rows(summary), numeric={1})
+        out.append("")
     if not summary.failures:
         out.append(_paint("No failures.", _GREEN, use))
         return "\n".join(out) + "\n"
@@ -223,6 +241,10 @@ def render_markdown(summary: RunSummary, *, max_failures: int = DEFAULT_MAX_FAIL
         return "\n".join(out) + "\n"
     out += _markdown_table(_COUNT_HEADER, _count_rows(summary), numeric=set(range(1, 6)))
     out.append("")
+    if summary.not_kept:
+        out += [f"### {_NOT_KEPT_TITLE}", ""]
+        out += _markdown_table(_NOT_KEPT_HEADER, _not_kept_rows(summary), numeric={1})
+        out.append("")
     if not summary.failures:
         out.append("No failures.")
         return "\n".join(out) + "\n"

@@ -71,6 +71,7 @@ class Run:
         self.breaker: CircuitBreaker | None = breaker_from(config)
         self.budget = DeprovisionBudget.from_settings(config if config is not None else {})
         self._released = 0
+        self._said: set[str] = set()
         self._path = log_path(config)
         self._secrets = _secrets(config)
 
@@ -79,6 +80,14 @@ class Run:
         with self._lock:
             self._released += 1
             return self._released
+
+    def first_time(self, topic: str) -> bool:
+        """True the first time `topic` is asked about in this run: for notes said once."""
+        with self._lock:
+            if topic in self._said:
+                return False
+            self._said.add(topic)
+            return True
 
     def log(self, stack: str) -> ProvisioningLog | None:
         if self._path is None:

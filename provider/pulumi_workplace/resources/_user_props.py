@@ -30,7 +30,7 @@ ATTRIBUTES = "attributes"
 OPTIONS = "options"
 STATUS = "status"
 OPTION_KEYS = ("matchOn", "deprovision", "clear", "createOnly", "stack")
-STATUS_KEYS = ("claimed", "adopted", "managed")
+STATUS_KEYS = ("claimed", "adopted", "managed", "notKept")
 
 
 def is_nested(props: Mapping[str, Any]) -> bool:

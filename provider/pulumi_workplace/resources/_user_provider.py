@@ -30,7 +30,7 @@ from pulumi.dynamic import (
 from pulumi_workplace.attributes import BY_KEY
 from pulumi_workplace.errors import WorkplaceError
 from pulumi_workplace.operations.guard import RELEASE_ON_REMOVE_ENV
-from pulumi_workplace.resources import _matching, _run, _runtime, _watchdog
+from pulumi_workplace.resources import _matching, _not_kept, _run, _runtime, _watchdog
 from pulumi_workplace.resources._user_props import flatten, is_nested, nest
 from pulumi_workplace.resources._user_validation import CONTROL_KEYS, check_user, is_unknown
 from pulumi_workplace.resources._user_wire import observed_values, to_scim_user
@@ -72,11 +72,18 @@ def _state_values(olds: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _outputs(
-    stored: ScimUser, props: Mapping[str, Any], *, adopted: bool, claimed: bool | None = None
+    stored: ScimUser,
+    props: Mapping[str, Any],
+    *,
+    adopted: bool,
+    claimed: bool | None = None,
+    not_kept: _not_kept.NotKept | None = None,
 ) -> dict[str, Any]:
     managed = _managed_keys(props)
     outs: dict[str, Any] = {k: props.get(k) for k in CONTROL_KEYS}
     outs.update(observed_values(stored, managed))
+    if not_kept:
+        outs[_not_kept.NOT_KEPT] = not_kept
     status = stored.account_status
     outs["claimed"] = (
         bool(status.claimed) if status and status.claimed is not None else bool(claimed)
@@ -108,6 +115,24 @@ def _update_action(changes: Mapping[str, tuple[Any, Any]]) -> str:
 def _note(message: str) -> None:
     # pulumi.log cannot be used inside provider methods; the engine shows the plugin's stderr.
     print(message, file=sys.stderr, flush=True)
+
+
+def _note_not_kept(run: _run.Run, who: str, entries: _not_kept.NotKept, *, planning: bool) -> None:
+    """Say once per attribute and run that the server does not keep it."""
+    fresh = {k: v for k, v in entries.items() if run.first_time(f"not-kept:{k}")}
+    if not fresh:
+        return
+    then = "is not planned as an update" if planning else "will not be written again"
+    _note(
+        f"{who}: not kept by the server: {_not_kept.describe(fresh)}; the attribute {then} "
+        "until its desired value or the server's answer changes (docs/targets.md)"
+    )
+
+
+def _note_put(run: _run.Run, client: Any) -> None:
+    notice = client.take_put_notice()
+    if notice and run.first_time("put"):
+        _note(notice)
 
 
 _RELEASE_NOTES = 20
@@ -157,6 +182,15 @@ class UserProvider(ResourceProvider):
             olds.get(k) != news.get(k) for k in ("matchOn", "deprovision", "clear")
         ) or olds.get("managed") != _managed_keys(news)
         state = _state_values(olds)
+        aside = _not_kept.set_aside(olds.get(_not_kept.NOT_KEPT), desired, state)
+        if aside:
+            _note_not_kept(
+                _runtime.current().run,
+                str(news.get("userName") or _id),
+                {k: v for k, v in olds[_not_kept.NOT_KEPT].items() if k in aside},
+                planning=True,
+            )
+            desired, state = _not_kept.without(desired, aside), _not_kept.without(state, aside)
         clear = news.get("clear") or []
         # Identical values cannot differ: skip building and comparing two SCIM models, which
         # is most of a no-op preview's provider time.
@@ -216,7 +250,13 @@ class UserProvider(ResourceProvider):
             identify=lambda r: r[0].id,
         )
         assert stored.id is not None, "Workplace returned a user without an id"
-        return CreateResult(id_=stored.id, outs=nest(_outputs(stored, props, adopted=adopted)))
+        desired_values = _desired_values(props)
+        dropped = _not_kept.not_kept(desired_values, observed_values(stored, desired_values))
+        _record_not_kept(runtime.run, props, stored.id, dropped)
+        return CreateResult(
+            id_=stored.id,
+            outs=nest(_outputs(stored, props, adopted=adopted, not_kept=dropped)),
+        )
 
     @_clean_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -224,6 +264,10 @@ class UserProvider(ResourceProvider):
         runtime = _runtime.current()
         client = runtime.connection.client()
         old_values, new_values = _state_values(olds), _desired_values(news)
+        recorded = olds.get(_not_kept.NOT_KEPT) or {}
+        aside = _not_kept.set_aside(recorded, new_values, old_values)
+        old_values = _not_kept.without(old_values, aside)
+        new_values = _not_kept.without(new_values, aside)
         before = to_scim_user(old_values)
         after = to_scim_user(new_values, news.get("clear") or [])
         changes = _changes(old_values, new_values, news.get("clear") or [])
@@ -242,13 +286,24 @@ class UserProvider(ResourceProvider):
                 workplace_id=id_,
                 describe=lambda r: (_update_action(changes) if r is not None else "none", changes),
             )
+        still = {k: v for k, v in recorded.items() if k in aside}
         if stored is None:
             # Nothing to send: state already matches; keep what Workplace reported last.
-            stored = to_scim_user({**old_values, **new_values})
+            stored = to_scim_user({**old_values, **new_values, **_stored_of(still)})
+            dropped = still
+        else:
+            _note_put(runtime.run, client)
+            fresh = _not_kept.not_kept(new_values, observed_values(stored, new_values))
+            _record_not_kept(runtime.run, news, id_, fresh)
+            dropped = {**still, **fresh}
         return UpdateResult(
             outs=nest(
                 _outputs(
-                    stored, news, adopted=bool(olds.get("adopted")), claimed=olds.get("claimed")
+                    stored,
+                    news,
+                    adopted=bool(olds.get("adopted")),
+                    claimed=olds.get("claimed"),
+                    not_kept=dropped,
                 )
             )
         )
@@ -260,7 +315,9 @@ class UserProvider(ResourceProvider):
         live = connection.live_user(id_) or connection.client().get_user(id_)
         if live is None:
             return ReadResult(id_="", outs={})
-        outs = _outputs(live, props, adopted=bool(props.get("adopted")))
+        outs = _outputs(
+            live, props, adopted=bool(props.get("adopted")), not_kept=props.get(_not_kept.NOT_KEPT)
+        )
         # Stored inputs follow what Workplace holds, so the next preview names drifted keys.
         inputs = {k: v for k, v in outs.items() if k in BY_KEY and v is not None}
         inputs.update({k: props.get(k) for k in CONTROL_KEYS})
@@ -316,3 +373,27 @@ class UserProvider(ResourceProvider):
                     {"active": (True, False)} if taken != "none" else None,
                 ),
             )
+
+
+def _stored_of(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    return {k: e.get("stored") for k, e in entries.items() if e.get("stored") is not None}
+
+
+def _record_not_kept(
+    run: _run.Run, props: Mapping[str, Any], id_: str, entries: _not_kept.NotKept
+) -> None:
+    """Note it once per attribute and run, and log it per account (the run report counts it)."""
+    if not entries:
+        return
+    who = str(props.get("userName") or props.get("externalId") or id_)
+    _note_not_kept(run, who, entries, planning=False)
+    run.record(
+        str(props.get("stack") or ""),
+        "not_kept",
+        person=who,
+        workplace_id=id_,
+        status="warning",
+        changes={
+            key: (entry.get("stored"), entry.get("sent")) for key, entry in sorted(entries.items())
+        },
+    )

@@ -17,7 +17,7 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 DEPROVISION_MODES = ("deactivate", "delete", "retain")
 CONTROL_KEYS = ("matchOn", "deprovision", "clear", "createOnly", "stack")
-OUTPUT_ONLY_KEYS = ("claimed", "adopted", "managed")
+OUTPUT_ONLY_KEYS = ("claimed", "adopted", "managed", "notKept")
 
 _MAX_LENGTH = 1024
 _EMAIL = re.compile(r"^[^@\s\"<>()\[\],;:\\]+@[^@\s\"<>()\[\],;:\\]+\.[^@\s\"<>()\[\],;:\\]+$")

@@ -113,6 +113,19 @@ def _of_type(items: Iterable[Any] | None, kind: str) -> Any:
     return None
 
 
+def _untyped_work_email(emails: Iterable[Any] | None) -> Any:
+    """An e-mail without `type` that stands for the work one: the primary one, or the only one.
+
+    Servers that do not store `emails[].type` (RFC 7643 makes it optional) answer the work
+    e-mail written as `{"value": ...}`.
+    """
+    untyped = [e for e in emails or () if not getattr(e, "type", None)]
+    primary = [e for e in untyped if getattr(e, "primary", None)]
+    if primary:
+        return primary[0]
+    return untyped[0] if len(untyped) == 1 and len(list(emails or ())) == 1 else None
+
+
 def observed_values(user: ScimUser, keys: Iterable[str] = MANAGED_KEYS) -> dict[str, Any]:
     """Project a stored `ScimUser` onto catalogue keys (None where Workplace has no value)."""
     out: dict[str, Any] = {}
@@ -123,7 +136,7 @@ def observed_values(user: ScimUser, keys: Iterable[str] = MANAGED_KEYS) -> dict[
             manager = user.get_path(BY_KEY["managerId"].scim_path)
             out[key] = getattr(manager, "value", None)
         elif key == "workEmail":
-            email = _of_type(user.emails, "work")
+            email = _of_type(user.emails, "work") or _untyped_work_email(user.emails)
             out[key] = email.value if email else None
         elif key in _PHONE_TYPES:
             phone = _of_type(user.phone_numbers, _PHONE_TYPES[key])

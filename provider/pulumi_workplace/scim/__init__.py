@@ -6,6 +6,7 @@ Layers: `errors` (exceptions), `models` (wire models), `filters` (filter quoting
 """
 
 from pulumi_workplace.scim._retry import RetryableOutcome
+from pulumi_workplace.scim.capabilities import ServerCapabilities
 from pulumi_workplace.scim.client import ConnectionReport, PostedUser, ScimClient
 from pulumi_workplace.scim.compare import changed_paths, normalise
 from pulumi_workplace.scim.errors import (
@@ -96,6 +97,7 @@ __all__ = [
     "ScimConnectionError",
     "ScimError",
     "ScimUser",
+    "ServerCapabilities",
     "ServerError",
     "StartTermDates",
     "TLSError",

@@ -32,6 +32,7 @@ from pulumi_workplace.scim._retry import (
     parse_retry_after,
     retrying,
 )
+from pulumi_workplace.scim.capabilities import ServerCapabilities
 from pulumi_workplace.scim.errors import (
     BadRequestError,
     ClaimedAccountError,
@@ -166,6 +167,7 @@ class ScimClient:
         verify_tls: bool = True,
         allow_insecure_http: bool = False,
         manager_shape: Literal["managerId", "value"] = "managerId",
+        update_method: Literal["patch", "put", "auto"] = "auto",
         user_agent: str | None = None,
         transport: httpx.BaseTransport | None = None,
         backoff_initial: float = 0.5,
@@ -189,6 +191,8 @@ class ScimClient:
             raise ValueError("page_size must be at least 1")
         if manager_shape not in ("managerId", "value"):
             raise ValueError("manager_shape must be 'managerId' or 'value'")
+        if update_method not in ("patch", "put", "auto"):
+            raise ValueError("update_method must be 'patch', 'put' or 'auto'")
 
         try:
             url = httpx.URL(base_url)
@@ -227,8 +231,12 @@ class ScimClient:
             backoff_max=backoff_max,
         )
         self._patch_lock = threading.Lock()
-        self._patch_supported: bool | None = None
-        self._patch_checked = False
+        self._update_method = update_method
+        self._patch_supported: bool | None = False if update_method == "put" else None
+        # `patch` trusts PATCH until the server answers 405/501; `auto` asks discovery first.
+        self._patch_checked = update_method != "auto"
+        self._put_notice: str | None = None
+        self._put_notice_taken = False
         self._http = httpx.Client(
             base_url=self.base_url,
             headers={
@@ -474,8 +482,8 @@ class ScimClient:
         total = _as_int(body.get("totalResults"))
         config = self._discover_quietly()
         supports_patch = self._patch_flag(config)
-        with self._patch_lock:
-            self._patch_supported, self._patch_checked = supports_patch, True
+        if self._update_method == "auto":
+            self._learn_patch_support(supports_patch)
         return ConnectionReport(
             base_url=self.base_url,
             authenticated=True,
@@ -521,6 +529,30 @@ class ScimClient:
             return [data]
         return None
 
+    def resource_types(self) -> list[dict[str, Any]] | None:
+        """The resource types from `/ResourceTypes`; None when the server has no such endpoint."""
+        try:
+            response = self._request("GET", "ResourceTypes")
+        except (ClientRequestError, NotFoundError, ServerError) as error:
+            if error.status in _UNSUPPORTED_STATUSES:
+                return None
+            raise
+        data = self._json(response)
+        if isinstance(data, list):
+            return [item for item in data if isinstance(item, dict)]
+        if isinstance(data, dict):
+            return [item for item in _resources(data) if isinstance(item, dict)]
+        return None
+
+    def discover(self) -> ServerCapabilities:
+        """Read /ServiceProviderConfig (or Meta's /ServiceProviderConfigs), /Schemas and
+        /ResourceTypes, each where the server serves it, into one `ServerCapabilities`."""
+        config = self.service_provider_config()
+        capabilities = ServerCapabilities.read(config, self.schemas(), self.resource_types())
+        if self._update_method == "auto":
+            self._learn_patch_support(capabilities.supports_patch)
+        return capabilities
+
     def _discover_quietly(self) -> dict[str, Any] | None:
         # Discovery is optional (absent on Work Accounts): only a bad token, TLS or network
         # failure is worth surfacing from here.
@@ -548,14 +580,36 @@ class ScimClient:
     def _patch_support(self) -> bool | None:
         """Whether the server supports PATCH: True, False, or None when it does not say."""
         with self._patch_lock:
-            if not self._patch_checked:
-                self._patch_supported = self._patch_flag(self._discover_quietly())
-                self._patch_checked = True
+            checked = self._patch_checked
+        if not checked:
+            self._learn_patch_support(self._patch_flag(self._discover_quietly()))
+        with self._patch_lock:
             return self._patch_supported
 
-    def _mark_patch_unsupported(self) -> None:
+    def _learn_patch_support(self, supported: bool | None) -> None:
+        if supported is False:
+            self._mark_patch_unsupported(
+                "the server's ServiceProviderConfig says PATCH is not supported: updates are "
+                "sent as PUT"
+            )
+            return
+        with self._patch_lock:
+            if not self._patch_checked:
+                self._patch_supported, self._patch_checked = supported, True
+
+    def _mark_patch_unsupported(self, why: str) -> None:
         with self._patch_lock:
             self._patch_supported, self._patch_checked = False, True
+            if self._put_notice is None:
+                self._put_notice = why
+
+    def take_put_notice(self) -> str | None:
+        """Why updates switched from PATCH to PUT, the first time it is asked; None after."""
+        with self._patch_lock:
+            if self._put_notice is None or self._put_notice_taken:
+                return None
+            self._put_notice_taken = True
+            return self._put_notice
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -699,7 +753,10 @@ class ScimClient:
         except (ClientRequestError, ServerError) as error:
             if error.status in (405, 501):
                 _LOG.info("PATCH unsupported (%s); using PUT from now on", error.status)
-                self._mark_patch_unsupported()
+                self._mark_patch_unsupported(
+                    f"the server answered PATCH with {error.status}: updates are sent as PUT "
+                    "from now on"
+                )
                 return self._put_merged(user_id, desired)
             if isinstance(error, BadRequestError) and not operation.replace_only:
                 # `remove` support is unconfirmed; a full representation clears too.
