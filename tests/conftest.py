@@ -11,6 +11,9 @@ import pytest
 
 from pulumi_harness import E2E_TOKEN, PulumiProject, find_pulumi
 
+# The independent SCIM servers (SCIMMY, scim2-server) started by tests: tests/servers/.
+pytest_plugins = ["servers.fixtures"]
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # `make test` sets PULUMI_WORKPLACE_REQUIRE_CLI so a missing CLI fails instead of skipping.
