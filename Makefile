@@ -47,7 +47,20 @@ $(FLOOR_VENV)/.installed: pyproject.toml Makefile
 $(PULUMI_BIN)/pulumi: scripts/install-pulumi-cli.sh
 	PULUMI_VERSION=$(PULUMI_VERSION) PULUMI_TOOLS_DIR=$(PULUMI_TOOLS_DIR) bash scripts/install-pulumi-cli.sh
 
-setup: $(VENV)/.installed
+# The SCIMMY server of tests/servers/scimmy, one of the independent SCIM servers the tests run:
+# its npm packages exactly as package-lock.json pins them. A machine without Node.js gets Debian's
+# (nodejs, npm), so `make setup` alone is enough on a fresh one too.
+SCIMMY_DIR := tests/servers/scimmy
+$(SCIMMY_DIR)/node_modules/.installed: $(SCIMMY_DIR)/package.json $(SCIMMY_DIR)/package-lock.json
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  echo "Node.js or npm missing: installing Debian's nodejs and npm"; \
+	  $$sudo apt-get update -q && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; \
+	fi
+	npm ci --no-audit --no-fund --prefix $(SCIMMY_DIR)
+	@touch $@
+
+setup: $(VENV)/.installed $(SCIMMY_DIR)/node_modules/.installed
 	@PULUMI_VERSION=$(PULUMI_VERSION) PULUMI_TOOLS_DIR=$(PULUMI_TOOLS_DIR) bash scripts/install-pulumi-cli.sh
 	@mkdir -p .pulumi-home .pulumi-state
 

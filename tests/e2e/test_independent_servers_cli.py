@@ -182,3 +182,47 @@ def test_converges_on_an_independent_server(pulumi_project, independent_server):
     assert _by_user_name(server)["person042@contoso.com"]["active"] is True
     assert len(_users(server)) == PEOPLE
     assert project.outputs()["counts"]["provision"] == PEOPLE
+
+
+def _small_project(pulumi_project, server, **config: Any):
+    project = pulumi_project(ROOT_PROGRAM)
+    directory = {"people": [_person(index) for index in range(3)], "groups": []}
+    _write(project, directory)
+    project.config_set_objects(
+        {
+            "workplace:tenantUrl": server.url,
+            "workplace:directory": {"format": "yaml", "path": "directory.yaml"},
+            "workplace:scope": "all",
+            **config,
+        }
+    )
+    project.config_set("workplace:token", server.token, secret=True)
+    return project
+
+
+def test_a_default_mapping_the_server_lacks_is_left_out_with_one_note(pulumi_project, scim2_server):
+    # The workplace profile maps startDate (a Facebook extension) by default; this server's
+    # /ResourceTypes lists only the enterprise extension.
+    project = _small_project(pulumi_project, scim2_server, **{"workplace:profile": "workplace"})
+    result = project.preview("--diff")
+    out = _output(result)
+    assert out.count("left out: startDate") == 1, out[-3000:]
+    assert "startDate" not in out.replace("left out: startDate", "")
+    assert scim2_server.writes() == 0
+
+
+def test_a_configured_mapping_the_server_lacks_fails_the_preview(pulumi_project, scim2_server):
+    project = _small_project(
+        pulumi_project,
+        scim2_server,
+        **{
+            "workplace:profile": "generic",
+            "workplace:mappings": [{"target": "authMethod", "constant": "sso"}],
+        },
+    )
+    result = project.preview(check=False)
+    out = _output(result)
+    assert result.returncode != 0
+    assert "workplace:mappings[0] (authMethod)" in out and "schema has no" in out, out[-3000:]
+    assert "Traceback" not in out
+    assert scim2_server.writes() == 0

@@ -2,6 +2,8 @@
 
 It serves /Users like Workplace does (numeric ids, case-insensitive unique userName, Facebook
 extensions, claimed-account rules), persists to a file, counts requests and injects faults.
+`EmulatorConfig.profile` makes it Meta Work Accounts or a plain RFC 7643/7644 host instead
+(emulator/profiles.py).
 """
 
 from pulumi_workplace.emulator.config import EmulatorConfig

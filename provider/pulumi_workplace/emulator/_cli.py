@@ -6,6 +6,7 @@ import argparse
 import os
 import signal
 import sys
+import textwrap
 import threading
 from pathlib import Path
 from types import FrameType
@@ -15,6 +16,7 @@ from pydantic import ValidationError
 
 from pulumi_workplace.emulator.config import EmulatorConfig
 from pulumi_workplace.emulator.journal import JournalError
+from pulumi_workplace.emulator.profiles import PROFILES
 from pulumi_workplace.emulator.server import EmulatorServer
 
 TOKEN_ENV = "WORKPLACE_EMULATOR_TOKEN"  # noqa: S105 - the name of a variable, not a secret
@@ -30,9 +32,25 @@ def add_parser(subparsers: Any) -> None:
         "emulator",
         help="run a local Workplace SCIM emulator",
         description="Serve a Workplace-like SCIM 2.0 API on a loopback port until SIGINT or "
-        f"SIGTERM. Give the access token in ${TOKEN_ENV} (a --token value is visible in ps).",
+        "SIGTERM; --profile makes it Meta Work Accounts or a plain RFC 7643/7644 host. Give "
+        f"the access token in ${TOKEN_ENV} (a --token value is visible in ps).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="profiles:\n"
+        + "\n".join(
+            textwrap.fill(
+                profile.summary, 78, initial_indent=f"  {name}: ", subsequent_indent="    "
+            )
+            for name, profile in PROFILES.items()
+        ),
     )
     add = parser.add_argument
+    add(
+        "--profile",
+        choices=list(PROFILES),
+        default="workplace",
+        help="kind of host to emulate (default workplace); it sets the defaults of "
+        "--manager-shape, --[no-]discovery and --[no-]reject-v1-urns",
+    )
     add(
         "--host",
         default="127.0.0.1",
@@ -101,7 +119,11 @@ def add_parser(subparsers: Any) -> None:
         help="comma-separated methods faults apply to",
     )
     add("--put-semantics", choices=["replace", "merge"], default="replace")
-    add("--manager-shape", choices=["both", "managerId", "value"], default="both")
+    add(
+        "--manager-shape",
+        choices=["both", "managerId", "value"],
+        help="manager shapes accepted (default: the profile's; workplace: both)",
+    )
     add(
         "--conflict-status",
         type=int,
@@ -118,9 +140,18 @@ def add_parser(subparsers: Any) -> None:
     )
     add("--delete-status", type=int, choices=[200, 204], default=204)
     add("--create-status", type=int, choices=[200, 201], default=201)
-    add("--reject-v1-urns", action="store_true", help="refuse SCIM 1.0 extension URNs")
+    add(
+        "--reject-v1-urns",
+        action=argparse.BooleanOptionalAction,
+        help="refuse SCIM 1.0 extension URNs (default: the profile's; workplace: translate them)",
+    )
     add("--patch-simple-only", action="store_true", help="refuse PATCH add/remove/filter paths")
-    add("--no-discovery", action="store_true", help="answer 404 on the discovery endpoints")
+    add(
+        "--discovery",
+        action=argparse.BooleanOptionalAction,
+        help="serve the discovery endpoints; --no-discovery answers 404 on them "
+        "(default: the profile's; work-accounts: off)",
+    )
     add("--read-only", action="store_true", help="refuse every write with 403")
     add("--permission-denied", action="store_true", help="answer 403 to every SCIM request")
     add("--error-format", choices=["scim", "graph", "text"], default="scim")
@@ -131,8 +162,20 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _config(args: argparse.Namespace, token: str) -> EmulatorConfig:
+    # Left out when not given, so the profile's default applies.
+    profile_defaulted = {
+        name: value
+        for name, value in (
+            ("manager_shape", args.manager_shape),
+            ("discovery", args.discovery),
+            ("reject_v1_urns", args.reject_v1_urns),
+        )
+        if value is not None
+    }
     return EmulatorConfig(
         token=token,
+        profile=args.profile,
+        **profile_defaulted,
         data_file=args.data,
         seed=args.seed,
         error_rate=args.error_rate,
@@ -144,14 +187,11 @@ def _config(args: argparse.Namespace, token: str) -> EmulatorConfig:
         visibility_delay_ms=args.visibility_delay_ms,
         fault_methods=args.fault_methods,
         put_semantics=args.put_semantics,
-        manager_shape=args.manager_shape,
         conflict_status=args.conflict_status,
         delete_claimed_status=args.delete_claimed_status,
         delete_status=args.delete_status,
         create_status=args.create_status,
-        reject_v1_urns=args.reject_v1_urns,
         patch_simple_only=args.patch_simple_only,
-        discovery=not args.no_discovery,
         read_only=args.read_only,
         permission_denied=args.permission_denied,
         error_format=args.error_format,

@@ -76,6 +76,8 @@ class Admin:
                     return json_response(200, self._store.mark_claimed(user_id))
                 except NotFoundException:
                     return _not_found(f"no user {user_id}")
+                except ValueError as error:  # a profile without claims
+                    return json_response(400, {"detail": str(error)})
             case "GET", ["faults"]:
                 return json_response(200, faults_json(self._faults))
             case "POST", ["faults"]:

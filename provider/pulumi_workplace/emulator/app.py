@@ -53,7 +53,8 @@ class EmulatorApp:
     """WSGI application of the emulator.
 
     A SCIM request goes through: fault draw, token, User-Agent, permission and mode checks,
-    1.0 URN rewriting, then scim2-server; the admin endpoints bypass all of it.
+    1.0 URN rewriting, then scim2-server; the admin endpoints bypass all of it. The profile
+    (`config.profile_spec`) says which endpoints exist and which of these steps apply.
     """
 
     def __init__(
@@ -65,6 +66,7 @@ class EmulatorApp:
         faults: FaultInjector,
     ) -> None:
         self._config = config
+        self._profile = config.profile_spec
         self._stats = stats
         self._faults = faults
         self._store = store
@@ -82,7 +84,7 @@ class EmulatorApp:
         self, environ: WSGIEnvironment, start_response: StartResponse, path: str
     ) -> Iterable[bytes]:
         method = str(environ.get("REQUEST_METHOD", "GET")).upper()
-        kind = classify(path)
+        kind = classify(path, self._profile.endpoints)
         decision = self._faults.draw(method)
         status: int | None = None
         fault: str | None = None
@@ -124,7 +126,7 @@ class EmulatorApp:
         if refused is not None:
             return refused
         request = self._scim.read_request(environ)
-        request.path = scim_path(path)
+        request.path = scim_path(path, self._profile.path_aliases)
         try:
             request.body = self._rewrite_body(method, kind, request.body)
         except SCIMException as error:
@@ -142,7 +144,12 @@ class EmulatorApp:
         return response
 
     def _rewrite_body(self, method: str, kind: str, body: bytes) -> bytes:
-        """Rewrite 1.0 schema URNs of a user write into 2.0 form (or refuse them)."""
+        """Rewrite 1.0 schema URNs of a user write into 2.0 form (or refuse them).
+
+        A host without 1.0 URNs (the generic profile) gets the body as it is.
+        """
+        if not self._profile.legacy_urns:
+            return body
         if method not in ("POST", "PUT", "PATCH") or kind not in ("users", "user"):
             return body
         if b"urn:scim:" not in body.lower():

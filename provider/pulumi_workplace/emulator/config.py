@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pulumi_workplace.emulator.profiles import PROFILES, ManagerShape, Profile, ProfileName
+
+__all__ = ["WRITE_METHODS", "EmulatorConfig", "ErrorFormat", "ManagerShape", "PutSemantics"]
+
 PutSemantics = Literal["replace", "merge"]
-ManagerShape = Literal["both", "managerId", "value"]
 ErrorFormat = Literal["scim", "graph", "text"]
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -19,9 +22,12 @@ _Rate = Field(default=0.0, ge=0.0, le=1.0)
 class EmulatorConfig(BaseModel):
     """How the emulator behaves: authentication, Workplace quirks, persistence and faults.
 
-    Every field is a keyword argument with a default. The rates are shares of the SCIM
-    requests (0.0 to 1.0); the faults draw from a random generator seeded with `seed`, so a
-    given sequence of requests meets the same faults on every run.
+    Every field is a keyword argument with a default. `profile` picks the kind of host
+    (emulator/profiles.py); it also sets the defaults of `discovery`, `manager_shape` and
+    `reject_v1_urns`, which a value given explicitly overrides (the defaults below are the
+    `workplace` ones). The rates are shares of the SCIM requests (0.0 to 1.0); the faults draw
+    from a random generator seeded with `seed`, so a given sequence of requests meets the same
+    faults on every run.
     """
 
     # hide_input_in_errors keeps the token out of validation messages.
@@ -29,6 +35,7 @@ class EmulatorConfig(BaseModel):
 
     # repr=False keeps the token out of logs and tracebacks that print the config.
     token: str = Field(default="t", min_length=1, repr=False)
+    profile: ProfileName = "workplace"
     data_file: Path | None = None
     seed: int = 0
 
@@ -58,6 +65,22 @@ class EmulatorConfig(BaseModel):
 
     default_page_size: int = Field(default=100, ge=1)
     max_page_size: int = Field(default=1000, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _profile_defaults(cls, data: Any) -> Any:
+        """Fill the fields the profile gives defaults for, unless they are given."""
+        if isinstance(data, dict):
+            name = data.get("profile", "workplace")
+            profile = PROFILES.get(name) if isinstance(name, str) else None
+            if profile is not None:  # an unknown name fails the field's own validation
+                return {**profile.config_defaults(), **data}
+        return data
+
+    @property
+    def profile_spec(self) -> Profile:
+        """The profile's row: what the emulated host serves and which rules it applies."""
+        return PROFILES[self.profile]
 
     @field_validator("fault_methods")
     @classmethod

@@ -19,8 +19,9 @@ def refusal(
 ) -> ScimResponse | None:
     """Return the refusal of a request, or None when it may be served.
 
-    In order: bearer token (401), User-Agent (400), permission (403), endpoint (404),
-    read-only organisation (403 on writes).
+    In order: bearer token (401), User-Agent (400; Meta's rule, not in the generic profile),
+    permission (403), endpoint (404: a kind the profile does not serve, or discovery switched
+    off), read-only organisation (403 on writes).
     """
     scheme, _, token = str(environ.get("HTTP_AUTHORIZATION", "")).partition(" ")
     # compare_digest: the comparison time does not tell how much of a guess was right.
@@ -32,7 +33,7 @@ def refusal(
             "Missing or invalid access token",
             headers={"WWW-Authenticate": 'Bearer realm="SCIM"'},
         )
-    if not str(environ.get("HTTP_USER_AGENT", "")).strip():
+    if config.profile_spec.meta_rules and not str(environ.get("HTTP_USER_AGENT", "")).strip():
         return error_response(400, "A User-Agent header is required", scim_type="invalidSyntax")
     if config.permission_denied:
         return error_response(403, "The access token lacks the Manage Accounts permission")

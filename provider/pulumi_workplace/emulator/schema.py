@@ -1,8 +1,11 @@
-"""The User resource Workplace serves: core User 2.0 plus the enterprise and Facebook extensions."""
+"""The resources the emulator serves: Workplace's User (core User 2.0 plus the enterprise and
+Facebook extensions), and the models and discovery documents of any profile (`build_provider`).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal, Union, cast
 
 from pydantic import Field
 from scim2_models import (
@@ -16,6 +19,7 @@ from scim2_models import (
     Extension,
     External,
     Filter,
+    Group,
     Mutability,
     Pagination,
     Patch,
@@ -138,11 +142,30 @@ def service_provider_config(default_page_size: int, max_page_size: int) -> Servi
     )
 
 
-def build_provider(default_page_size: int, max_page_size: int) -> ScimProvider:
-    """Return the scim2 description of the service: the User type, its extensions and config."""
-    resource_type = ResourceType.from_resource(WorkplaceUser)
+def user_model(extensions: Sequence[type[Extension]]) -> type[User[Any]]:
+    """Return the composed User model with these extensions (`WorkplaceUser` for `EXTENSIONS`)."""
+    union: Any = Union.__getitem__(tuple(extensions))  # A | B | ... of any length
+    return cast("type[User[Any]]", cast(Any, User)[union])
+
+
+def build_provider(
+    default_page_size: int,
+    max_page_size: int,
+    *,
+    extensions: Sequence[type[Extension]] = EXTENSIONS,
+    groups: bool = False,
+) -> ScimProvider:
+    """Return the scim2 description of the service: the User type, its extensions and config.
+
+    The User resource type comes first; with `groups`, the core Group type follows it.
+    """
+    resource_types = [ResourceType.from_resource(user_model(extensions))]
+    models: list[type[Any]] = [User, *extensions]
+    if groups:
+        resource_types.append(ResourceType.from_resource(Group))
+        models.append(Group)
     return ScimProvider(
-        models=[User, *EXTENSIONS],
-        resource_types=[resource_type],
+        models=models,
+        resource_types=resource_types,
         config=service_provider_config(default_page_size, max_page_size),
     )

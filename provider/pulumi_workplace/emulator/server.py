@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import threading
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from cheroot import wsgi
 from scim2_models import NotFoundException
@@ -80,11 +80,19 @@ class EmulatorServer:
         """Load the data file, bind the port and serve in background threads; return when ready."""
         if self._http is not None:
             raise RuntimeError("the emulator is already running")
-        provider = build_provider(self.config.default_page_size, self.config.max_page_size)
+        profile = self.config.profile_spec
+        provider = build_provider(
+            self.config.default_page_size,
+            self.config.max_page_size,
+            extensions=profile.user_extensions,
+            groups=profile.groups,
+        )
         journal = Journal(self.config.data_file) if self.config.data_file is not None else None
+        models = {str(rt.name): provider.model_for(rt) for rt in provider.resource_types}
         store = UserStore(
             self.config,
             provider.resource_types[0],
+            models={name: cast(Any, model) for name, model in models.items() if model is not None},
             journal=journal,
             on_invitation=self._stats.record_invitation,
         )

@@ -8,6 +8,7 @@ from typing import Any
 from scim2_models import (
     Context,
     Error,
+    InvalidFilterException,
     InvalidPathException,
     InvalidValueException,
     PatchOp,
@@ -15,27 +16,33 @@ from scim2_models import (
     Resource,
     ResourceType,
     ResponseParameters,
+    SearchRequest,
 )
+from scim2_models.path import CompareOperator, Comparison
 from scim2_server.responses import ScimResponse
 from scim2_server.service import ScimService
 
+from pulumi_workplace.attributes import CORE
 from pulumi_workplace.emulator.config import EmulatorConfig
 
 
 class WorkplaceService(ScimService):
-    """The scim2-server protocol steps, adjusted to behave like Workplace."""
+    """The scim2-server protocol steps, adjusted to behave like the profile's host."""
 
     def __init__(self, provider: Any, config: EmulatorConfig) -> None:
         super().__init__(provider)
         self._config = config
+        self._profile = config.profile_spec
 
     def publish(self, base_url: str, resource: Resource[Any]) -> Resource[Any]:
         """Return a copy of a stored user with its location, as sent to clients.
 
         scim2-server also walks every reference attribute to turn relative references into
         URLs; Workplace users hold none (groups is read-only, the manager carries ids), so that
-        walk, a tenth of a request, is skipped.
+        walk, a tenth of a request, is skipped unless the profile has references (generic).
         """
+        if self._profile.references:
+            return super().publish(base_url, resource)
         assert resource.meta is not None and resource.id is not None
         location = self.resource_location(
             base_url, self.get_resource_type_of(resource), resource.id
@@ -43,6 +50,25 @@ class WorkplaceService(ScimService):
         published: Resource[Any] = resource.model_copy(deep=True)
         published.meta = resource.meta.model_copy(update={"location": location})
         return published
+
+    def read_search(
+        self, resource_types: list[ResourceType], payload: Any
+    ) -> tuple[SearchRequest[Any], Any]:
+        """Validate a search; a host that filters on a few attributes refuses other filters."""
+        search_request, position = super().read_search(resource_types, payload)
+        filterable = self._profile.filterable
+        scim_filter = search_request.filter
+        if (
+            filterable is not None
+            and scim_filter is not None
+            and not _is_equality_on(scim_filter.ast, filterable)
+        ):
+            names = " or ".join(filterable)
+            raise InvalidFilterException(
+                detail=f'Only {names} is filterable, as {filterable[0]} eq "value"; '
+                f"the filter {str(scim_filter)!r} is not supported"
+            )
+        return search_request, position
 
     def read_patch(
         self, resource_type: ResourceType, body: bytes, content_type: str | None
@@ -96,3 +122,13 @@ class WorkplaceService(ScimService):
                 detail="userName is already used by another account (compared case-insensitively)",
             )
         return error
+
+
+def _is_equality_on(node: Any, attributes: tuple[str, ...]) -> bool:
+    """Tell whether a filter is one `eq` comparison of a core attribute of `attributes`."""
+    if not isinstance(node, Comparison) or node.op != CompareOperator.eq:
+        return False
+    path = node.attr_path
+    if path.sub_attr is not None or (path.uri is not None and path.uri.lower() != CORE.lower()):
+        return False
+    return isinstance(node.value, str) and path.attr.lower() in {a.lower() for a in attributes}

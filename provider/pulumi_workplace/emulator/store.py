@@ -1,4 +1,8 @@
-"""User storage with the Workplace rules: numeric ids, manager references, invitations, claims."""
+"""User storage with the Workplace rules: numeric ids, manager references, invitations, claims.
+
+The rules beyond numeric ids apply to users of a profile with Meta's rules; the generic
+profile also stores groups here, with none of them.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ from scim2_server.storage import SearchPage
 
 from pulumi_workplace.emulator.config import EmulatorConfig
 from pulumi_workplace.emulator.journal import Journal, JournalState
-from pulumi_workplace.emulator.schema import AccountStatusDetails, EnterpriseUser, WorkplaceUser
+from pulumi_workplace.emulator.schema import AccountStatusDetails, user_model
 
 FIRST_ID = 100_000_000_000_001
 """Workplace ids are 15-digit numbers; the emulator hands them out from here."""
@@ -37,11 +41,17 @@ def _epoch() -> int:
     return int(time.time())
 
 
+def _id_order(resource: Resource[Any]) -> tuple[int, str]:
+    """Numeric ids of any length in numeric order."""
+    return len(resource.id or ""), resource.id or ""
+
+
 class UserStore(InMemoryStorage):
     """In-memory users indexed by scim2-server, written through to an optional journal.
 
     Every public method runs under the storage lock, and a write returns only once the journal
-    holds it, so an acknowledged write survives a crash.
+    holds it, so an acknowledged write survives a crash. `resource_type` is the User type;
+    `models` gives the model of each resource type name stored (the User model by default).
     """
 
     def __init__(
@@ -49,12 +59,16 @@ class UserStore(InMemoryStorage):
         config: EmulatorConfig,
         resource_type: ResourceType,
         *,
+        models: dict[str, type[Resource[Any]]] | None = None,
         journal: Journal | None = None,
         on_invitation: Callable[[], None] = lambda: None,
     ) -> None:
         super().__init__()
         self._config = config
+        self._profile = config.profile_spec
         self._resource_type = resource_type
+        self._user_type = str(resource_type.name)
+        self._models = models or {self._user_type: user_model(self._profile.user_extensions)}
         self._journal = journal
         self._on_invitation = on_invitation
         self._next_id = FIRST_ID
@@ -69,7 +83,7 @@ class UserStore(InMemoryStorage):
         """Replace the users with those of a replayed journal."""
         with self.lock:
             users: list[Resource[Any]] = [
-                WorkplaceUser.model_validate(user) for user in state.users.values()
+                self._model_of(user).model_validate(user) for user in state.users.values()
             ]
             # ETags come from a counter: resume above every stored version so none repeats.
             versions = [self._version_number(user) for user in users]
@@ -79,6 +93,12 @@ class UserStore(InMemoryStorage):
             self.resources = users
             self._next_id = max(FIRST_ID, state.next_id)
             self._hidden_until.clear()
+
+    def _model_of(self, record: dict[str, Any]) -> type[Resource[Any]]:
+        """Return the model of a journal record, by its meta.resourceType (a user by default)."""
+        meta = record.get("meta")
+        name = meta.get("resourceType") if isinstance(meta, dict) else None
+        return self._models.get(str(name), self._models[self._user_type])
 
     def _complete_meta(self, user: Resource[Any]) -> None:
         """Give a hand-written user the meta the storage needs (type, dates, version)."""
@@ -96,9 +116,10 @@ class UserStore(InMemoryStorage):
     def snapshot(self) -> JournalState:
         """Return the users and the id counter, as a journal compaction writes them."""
         with self.lock:
-            return JournalState(
-                users={user["id"]: user for user in self.users()}, next_id=self._next_id
-            )
+            # Every resource (the generic profile's groups too), in id order.
+            resources = sorted(self.resources, key=_id_order)
+            dumped = [resource.model_dump() for resource in resources]
+            return JournalState(users={item["id"]: item for item in dumped}, next_id=self._next_id)
 
     @staticmethod
     def _version_number(user: Resource[Any]) -> int:
@@ -109,8 +130,8 @@ class UserStore(InMemoryStorage):
     def users(self) -> list[dict[str, Any]]:
         """Return every stored user as JSON, in id order."""
         with self.lock:
-            resources = sorted(self.resources, key=lambda user: (len(user.id or ""), user.id or ""))
-            return [user.model_dump() for user in resources]
+            stored = self._resources.get(self._resource_type.name, {})
+            return [user.model_dump() for user in sorted(stored.values(), key=_id_order)]
 
     def count(self) -> int:
         """Return the number of stored users."""
@@ -127,8 +148,10 @@ class UserStore(InMemoryStorage):
 
     def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
         with self.lock:
-            self._check_manager(resource_type, resource, previous=None)
-            invited = self._start_account_status(resource)
+            invited = False
+            if self._is_user(resource_type):
+                self._check_manager(resource_type, resource, previous=None)
+                invited = self._start_account_status(resource)
             created = self._insert(resource_type, resource)
             self._persist(created, undo=lambda: self._remove_id(resource_type, created))
             if self._config.visibility_delay_ms:
@@ -166,8 +189,10 @@ class UserStore(InMemoryStorage):
     ) -> Resource[Any]:
         with self.lock:
             stored = self._stored(resource_type, resource.id)
-            self._check_manager(resource_type, resource, previous=stored)
-            invited = self._carry_account_status(stored, resource)
+            invited = False
+            if self._is_user(resource_type):
+                self._check_manager(resource_type, resource, previous=stored)
+                invited = self._carry_account_status(stored, resource)
             updated = super().update(resource_type, resource, expected_version=expected_version)
             self._persist(updated, undo=lambda: self._store(stored, self._values_of(stored)))
             if invited:
@@ -183,7 +208,7 @@ class UserStore(InMemoryStorage):
     ) -> None:
         with self.lock:
             stored = self._stored(resource_type, resource_id)
-            status = stored[AccountStatusDetails]
+            status = self._account_status(stored) if self._is_user(resource_type) else None
             if status is not None and status.claimed:
                 raise SCIMException.from_error(
                     Error(
@@ -258,8 +283,11 @@ class UserStore(InMemoryStorage):
         """Mark an account claimed, as when its owner accepts the invitation; return the user.
 
         :raises NotFoundException: when no user has this id.
+        :raises ValueError: when the profile's users have no claim state (generic).
         """
         with self.lock:
+            if not self._profile.account_status:
+                raise ValueError(f"the {self._profile.name} profile has no account claims")
             stored = self._stored(self._resource_type, user_id)
             user = stored.model_copy(deep=True)
             status = user[AccountStatusDetails] or AccountStatusDetails()
@@ -284,6 +312,16 @@ class UserStore(InMemoryStorage):
 
     # -- Workplace rules ------------------------------------------------
 
+    def _is_user(self, resource_type: ResourceType) -> bool:
+        return resource_type.name == self._resource_type.name
+
+    def _account_status(self, user: Resource[Any]) -> AccountStatusDetails | None:
+        """Return a user's invitation and claim state; None in a profile without it."""
+        if not self._profile.account_status:
+            return None
+        status: AccountStatusDetails | None = user[AccountStatusDetails]
+        return status
+
     def _persist(self, user: Resource[Any], undo: Callable[[], None]) -> None:
         """Write a user to the journal; undo the in-memory change when that fails."""
         if self._journal is None:
@@ -300,24 +338,31 @@ class UserStore(InMemoryStorage):
     def _check_manager(
         self, resource_type: ResourceType, user: Resource[Any], previous: Resource[Any] | None
     ) -> None:
-        """Refuse a manager that is not an existing user id, or not in the allowed shape."""
-        extension = user[EnterpriseUser]
-        manager = extension.manager if extension is not None else None
+        """Refuse a manager not in the allowed shape or (Meta's rule) not an existing user id.
+
+        The generic profile's RFC manager has no managerId: only `value` is looked at there.
+        """
+        enterprise = self._profile.enterprise
+        extension = user[enterprise]
+        manager = getattr(extension, "manager", None)
         if manager is None:
             return
-        before = previous[EnterpriseUser] if previous is not None else None
-        if before is not None and before.manager == manager:
+        before = previous[enterprise] if previous is not None else None
+        if before is not None and getattr(before, "manager", None) == manager:
             return  # unchanged: a manager deleted since must not block other updates
+        manager_id = getattr(manager, "manager_id", None)
         shape = self._config.manager_shape
         if shape == "managerId" and manager.value is not None:
             raise InvalidValueException(
                 detail="manager.value is not accepted; send manager.managerId"
             )
-        if shape == "value" and manager.manager_id is not None:
+        if shape == "value" and manager_id is not None:
             raise InvalidValueException(
                 detail="manager.managerId is not accepted; send manager.value"
             )
-        ids = {ref for ref in (manager.manager_id, manager.value) if ref is not None}
+        if not self._profile.meta_rules:
+            return
+        ids = {ref for ref in (manager_id, manager.value) if ref is not None}
         if len(ids) > 1:
             raise InvalidValueException(
                 detail="manager.managerId and manager.value name different users"
@@ -331,6 +376,8 @@ class UserStore(InMemoryStorage):
 
     def _start_account_status(self, user: Resource[Any]) -> bool:
         """Fill the server-managed account status of a new user; return whether it is invited."""
+        if not self._profile.account_status:
+            return False
         requested = user[AccountStatusDetails]
         invited = True if requested is None or requested.invited is None else requested.invited
         user_name = str(getattr(user, "user_name", None) or "")
@@ -351,6 +398,8 @@ class UserStore(InMemoryStorage):
         An update that leaves `invited` out keeps the stored value, whatever the PUT semantics:
         an invitation cannot be taken back by omission.
         """
+        if not self._profile.account_status:
+            return False
         before = stored[AccountStatusDetails] or AccountStatusDetails()
         requested = user[AccountStatusDetails]
         invited = before.invited
