@@ -274,10 +274,23 @@ def test_auto_method_reads_the_service_provider_config():
     client = _client(server, "auto")
     client.deactivate_user("1")
     assert "PATCH 1" not in server.requests and "PUT 1" in server.requests
-    assert "ServiceProviderConfig" in (client.take_put_notice() or "")
+    assert client.take_put_notice() is None  # the preview said so, from discovery
 
 
 def test_patch_method_does_not_ask_discovery():
     server = _Server(spc_patch=False)
     _client(server, "patch").deactivate_user("1")
     assert server.requests == ["PATCH 1"]
+
+
+def test_a_put_clears_only_what_the_server_holds():
+    from pulumi_workplace.scim import merged_user
+
+    current = ScimUser.from_wire({"id": "1", "userName": "a", "title": "Boss"})
+    desired = ScimUser(user_name="a").model_copy(
+        update={"clear": frozenset({"title", "addresses"})}
+    )
+    merged = merged_user(current, desired)
+    wire = merged.to_wire(null_for_clears=True)
+    assert wire.get("title", "absent") is None  # held: cleared with an explicit null
+    assert "addresses" not in wire  # not held: nothing to clear, no null sent

@@ -612,6 +612,7 @@ class ConnectionSettings(BaseModel):
             "verify_tls": not self.insecure_skip_tls_verify,
             "manager_shape": self.manager_shape,
             "update_method": self.update_method,
+            "discovery": PROFILES[self.profile].discovery,
         }
         options.update(overrides)
         return ScimClient(self.tenant_url, self.token.get_secret_value(), **options)
@@ -627,6 +628,7 @@ class ConnectionSettings(BaseModel):
             self.insecure_skip_tls_verify,
             self.manager_shape,
             self.update_method,
+            self.profile,
         )
 
 

@@ -197,8 +197,11 @@ def _new_log(name: str) -> IO[bytes]:
     return tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log")
 
 
-def start_scimmy(token: str) -> IndependentServer:
-    """Start the SCIMMY server of tests/servers/scimmy on a free loopback port."""
+def start_scimmy(token: str, quirks: tuple[str, ...] = ()) -> IndependentServer:
+    """Start the SCIMMY server of tests/servers/scimmy on a free loopback port.
+
+    `quirks` switch on behaviours seen on other servers in the field (server.js lists them).
+    """
     node = shutil.which("node")
     if node is None:
         raise ServerStartError("SCIMMY server: Node.js (`node`) is not on PATH; run `make setup`")
@@ -210,7 +213,13 @@ def start_scimmy(token: str) -> IndependentServer:
     started = time.monotonic()
     deadline = started + START_TIMEOUT
     log = _new_log("scimmy")
-    env = {**os.environ, "SCIMMY_TOKEN": token, "PORT": "0", "NODE_ENV": "production"}
+    env = {
+        **os.environ,
+        "SCIMMY_TOKEN": token,
+        "PORT": "0",
+        "NODE_ENV": "production",
+        "SCIMMY_QUIRKS": ",".join(quirks),
+    }
     process = subprocess.Popen(
         [node, str(SCIMMY_DIR / "server.js")],
         cwd=SCIMMY_DIR,
@@ -246,9 +255,8 @@ def start_scimmy(token: str) -> IndependentServer:
     _wait_until_answering(
         "SCIMMY server", process, log, f"{upstream}/ServiceProviderConfig", token, deadline
     )
-    return IndependentServer(
-        "scimmy", process, upstream, "/", token, log, time.monotonic() - started
-    )
+    name = "scimmy" + ("-quirks" if quirks else "")
+    return IndependentServer(name, process, upstream, "/", token, log, time.monotonic() - started)
 
 
 def _free_port() -> int:

@@ -22,8 +22,12 @@ from . import (
     start_scimmy,
 )
 
+QUIRKS = ("drop-email-type", "empty-external-id", "derive-names", "drop-addresses", "no-patch")
+"""Behaviours of SCIM servers seen in the field (issue #14), switched on in SCIMMY together."""
+
 STARTERS: dict[str, Callable[[str], IndependentServer]] = {
     "scimmy": start_scimmy,
+    "scimmy-quirks": lambda token: start_scimmy(token, QUIRKS),
     "scim2-server": start_scim2_server,
 }
 

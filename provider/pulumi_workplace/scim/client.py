@@ -168,6 +168,7 @@ class ScimClient:
         allow_insecure_http: bool = False,
         manager_shape: Literal["managerId", "value"] = "managerId",
         update_method: Literal["patch", "put", "auto"] = "auto",
+        discovery: bool = True,
         user_agent: str | None = None,
         transport: httpx.BaseTransport | None = None,
         backoff_initial: float = 0.5,
@@ -232,6 +233,8 @@ class ScimClient:
         )
         self._patch_lock = threading.Lock()
         self._update_method = update_method
+        # False for servers without discovery endpoints (Meta Work Accounts): never ask them.
+        self._discovery = discovery
         self._patch_supported: bool | None = False if update_method == "put" else None
         # `patch` trusts PATCH until the server answers 405/501; `auto` asks discovery first.
         self._patch_checked = update_method != "auto"
@@ -496,6 +499,8 @@ class ScimClient:
 
     def service_provider_config(self) -> dict[str, Any] | None:
         """The ServiceProviderConfig, trying the RFC path then Meta's plural; None if absent."""
+        if not self._discovery:
+            return None
         for path in ("ServiceProviderConfig", "ServiceProviderConfigs"):
             try:
                 response = self._request("GET", path)
@@ -513,6 +518,8 @@ class ScimClient:
 
     def schemas(self) -> list[dict[str, Any]] | None:
         """The schema definitions from `/Schemas`; None when the server has no such endpoint."""
+        if not self._discovery:
+            return None
         try:
             response = self._request("GET", "Schemas")
         except (ClientRequestError, NotFoundError, ServerError) as error:
@@ -531,6 +538,8 @@ class ScimClient:
 
     def resource_types(self) -> list[dict[str, Any]] | None:
         """The resource types from `/ResourceTypes`; None when the server has no such endpoint."""
+        if not self._discovery:
+            return None
         try:
             response = self._request("GET", "ResourceTypes")
         except (ClientRequestError, NotFoundError, ServerError) as error:
@@ -587,14 +596,10 @@ class ScimClient:
             return self._patch_supported
 
     def _learn_patch_support(self, supported: bool | None) -> None:
-        if supported is False:
-            self._mark_patch_unsupported(
-                "the server's ServiceProviderConfig says PATCH is not supported: updates are "
-                "sent as PUT"
-            )
-            return
+        # No notice: what discovery says, the program's preview has said already
+        # (operations/discovery.py); only a surprise 405/501 is news to the run.
         with self._patch_lock:
-            if not self._patch_checked:
+            if not self._patch_checked or supported is False:
                 self._patch_supported, self._patch_checked = supported, True
 
     def _mark_patch_unsupported(self, why: str) -> None:

@@ -115,10 +115,14 @@ def merged_user(current: ScimUser, desired: ScimUser) -> ScimUser:
     merging PUT needs and a replacing PUT tolerates.
     """
     managed = normalise(desired)
+    present = normalise(current)
     result = current
+    # Only what the server holds is cleared: an explicit null for an attribute it does not
+    # have changes nothing, and some servers refuse null for a multi-valued attribute.
+    clear = frozenset(path for path in desired.clear if path in present)
     for path in USER_PATHS:
-        if path in desired.clear:
+        if path in clear:
             result = result.with_path(path, None)
         elif path in managed:
             result = result.with_path(path, desired.get_path(path))
-    return result.model_copy(update={"clear": desired.clear})
+    return result.model_copy(update={"clear": clear})

@@ -9,6 +9,14 @@
 // Environment:
 //   SCIMMY_TOKEN  bearer token every SCIM request must carry (required)
 //   PORT          port on 127.0.0.1 to listen on; 0 (the default) picks a free one
+//   SCIMMY_QUIRKS comma-separated behaviours seen on other SCIM servers in the field, which
+//                 RFC 7643/7644 allow or which a server's schema hides (issue #14); none by default:
+//                   drop-email-type    stores emails without `type`
+//                   empty-external-id  answers `externalId: ""` when none was set
+//                   derive-names       sets displayName and name.formatted from the given and
+//                                      family names, whatever was sent
+//                   drop-addresses     stores no addresses, although its schema declares them
+//                   no-patch           says patch.supported false and answers PATCH with 501
 //
 // When ready it prints exactly one line to stdout: `listening on http://127.0.0.1:<port>/`.
 
@@ -23,6 +31,39 @@ if (!TOKEN) {
     process.exit(2);
 }
 const PORT = Number.parseInt(process.env.PORT ?? "0", 10);
+const QUIRKS = new Set((process.env.SCIMMY_QUIRKS ?? "").split(",").map((q) => q.trim()).filter(Boolean));
+const KNOWN_QUIRKS = ["drop-email-type", "empty-external-id", "derive-names", "drop-addresses", "no-patch"];
+for (const quirk of QUIRKS) {
+    if (!KNOWN_QUIRKS.includes(quirk)) {
+        console.error(`unknown quirk ${quirk}; known: ${KNOWN_QUIRKS.join(", ")}`);
+        process.exit(2);
+    }
+}
+
+/** What this server does to a user before storing it (the quirks that lose or rewrite data). */
+function stored(data) {
+    const user = {...data};
+    if (QUIRKS.has("drop-email-type") && Array.isArray(user.emails)) {
+        user.emails = user.emails.map(({type, ...rest}) => rest);
+    }
+    if (QUIRKS.has("drop-addresses")) delete user.addresses;
+    if (QUIRKS.has("derive-names")) {
+        const full = [user.name?.givenName, user.name?.familyName].filter(Boolean).join(" ");
+        if (full) {
+            user.displayName = full;
+            user.name = {...user.name, formatted: full};
+        }
+    }
+    return user;
+}
+
+/** What this server answers for a stored user. */
+function answered(user) {
+    if (QUIRKS.has("empty-external-id") && user.externalId === undefined) {
+        return {...user, externalId: ""};
+    }
+    return user;
+}
 
 /** id -> stored user: a plain object in SCIM shape, with id and meta.created/lastModified. */
 const users = new Map();
@@ -74,14 +115,14 @@ SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseU
             const existing = users.get(resource.id);
             if (!existing) throw new SCIMMY.Types.Error(404, null, `Resource ${resource.id} not found`);
             assertUniqueUserName(data.userName, resource.id);
-            const user = {...data, id: resource.id, meta: {created: existing.meta.created, lastModified: now}};
+            const user = {...stored(data), id: resource.id, meta: {created: existing.meta.created, lastModified: now}};
             users.set(resource.id, user);
-            return user;
+            return answered(user);
         }
         assertUniqueUserName(data.userName);
-        const user = {...data, id: randomUUID(), meta: {created: now, lastModified: now}};
+        const user = {...stored(data), id: randomUUID(), meta: {created: now, lastModified: now}};
         users.set(user.id, user);
-        return user;
+        return answered(user);
     })
     // GET by id, or a list: SCIMMY's own filter matching on every stored user; SCIMMY's
     // ListResponse then sorts and pages (startIndex/count) the array returned here.
@@ -89,10 +130,10 @@ SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseU
         if (resource.id) {
             const user = users.get(resource.id);
             if (!user) throw new SCIMMY.Types.Error(404, null, `Resource ${resource.id} not found`);
-            return user;
+            return answered(user);
         }
         const all = [...users.values()];
-        return resource.filter ? all.filter((user) => matches(resource.filter, user)) : all;
+        return (resource.filter ? all.filter((user) => matches(resource.filter, user)) : all).map(answered);
     })
     .degress((resource) => {
         if (!users.delete(resource.id)) {
@@ -119,6 +160,17 @@ app.use((req, res, next) => {
     next();
 });
 
+if (QUIRKS.has("no-patch")) {
+    app.use((req, res, next) => {
+        if (req.method !== "PATCH") return next();
+        res.status(501).type("application/scim+json").json({
+            schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"],
+            status: "501",
+            detail: "PATCH is not implemented by this server",
+        });
+    });
+}
+
 const expected = Buffer.from(`Bearer ${TOKEN}`);
 app.use("/", new SCIMMYRouters({
     type: "bearer",
@@ -133,6 +185,9 @@ app.use("/", new SCIMMYRouters({
     // Absolute meta.location values, on whatever host:port the client reached (a proxy's included).
     baseUri: (req) => `${req.protocol}://${req.get("host")}`,
 }));
+
+// scimmy-routers advertises PATCH when it is created; a server without PATCH says otherwise.
+if (QUIRKS.has("no-patch")) SCIMMY.Config.set("patch", false);
 
 const server = app.listen(PORT, "127.0.0.1", () => {
     const {port} = server.address();
