@@ -79,10 +79,14 @@ test: setup lint typecheck
 	pytest
 	$(MAKE) --no-print-directory test-sdk-floor
 
-# The unit tests and the CLI smoke test on the oldest supported SDK (PULUMI_SDK_FLOOR).
+# The unit tests and the CLI smoke test on the oldest supported SDK (PULUMI_SDK_FLOOR). Left out:
+# the tests of code that cannot reach the SDK (the import-linter contracts forbid it): the
+# mission logic (tests/mission), the SCIM wire and matching (tests/scim) and the emulator
+# (tests/emulator).
+SDK_FREE_TESTS := tests/mission tests/scim tests/emulator
 test-sdk-floor: setup $(FLOOR_VENV)/.installed
 	PATH=$(PULUMI_BIN):$(FLOOR_VENV)/bin:$$PATH PULUMI_PYTHON_CMD=$(FLOOR_VENV)/bin/python \
-	  $(FLOOR_VENV)/bin/python -m pytest -q -m "not cli or smoke"
+	  $(FLOOR_VENV)/bin/python -m pytest -q -m "not cli or smoke" $(addprefix --ignore=,$(SDK_FREE_TESTS))
 
 demo: setup
 	bash scripts/demo.sh
