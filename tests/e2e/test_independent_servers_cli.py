@@ -251,15 +251,18 @@ def test_a_configured_mapping_the_server_lacks_fails_the_preview(pulumi_project,
     assert scim2_server.writes() == 0
 
 
-def test_work_accounts_profile_uses_only_what_work_accounts_serves(pulumi_project, make_emulator):
-    # The emulator as Meta Work Accounts: /Users only (discovery answers 404) and userName the
-    # only filter (anything else answers 400); the manager in RFC 7643 shape.
-    emulator = make_emulator(profile="work-accounts")
+@pytest.mark.parametrize("profile", ["work-accounts", "generic"])
+def test_the_emulator_profiles_converge_with_their_provider_profile(
+    pulumi_project, make_emulator, profile
+):
+    # Work Accounts: /Users only (discovery answers 404) and userName the only filter (anything
+    # else answers 400). Generic: plain RFC 7643/7644. Both write the manager as `value`.
+    emulator = make_emulator(profile=profile)
     project = pulumi_project(ROOT_PROGRAM)
     _write(project, {"people": [_person(index) for index in range(12)], "groups": []})
     project.config_set_objects(
         {
-            "workplace:profile": "work-accounts",
+            "workplace:profile": profile,
             "workplace:tenantUrl": emulator.url,
             "workplace:directory": {"format": "yaml", "path": "directory.yaml"},
             "workplace:scope": "all",
@@ -269,7 +272,8 @@ def test_work_accounts_profile_uses_only_what_work_accounts_serves(pulumi_projec
     project.up()
     stats = emulator.stats()
     assert stats["by_method_kind"]["POST users"] == 12
-    assert stats["by_kind"]["discovery"] == 0, stats
+    # generic: the program's three discovery GETs and the provider's connection check.
+    assert stats["by_kind"]["discovery"] == (0 if profile == "work-accounts" else 4), stats
     assert not any(code.startswith(("4", "5")) for code in stats["by_status"]), stats
     users = {u["userName"]: u for u in emulator.users()}
     report = users["person006@contoso.com"]
