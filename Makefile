@@ -75,18 +75,18 @@ typecheck: $(VENV)/.installed
 unit: setup
 	pytest -m "not cli"
 
-test: setup lint typecheck
-	pytest
-	$(MAKE) --no-print-directory test-sdk-floor
+test: setup lint typecheck $(FLOOR_VENV)/.installed
+	FLOOR_PYTHON=$(FLOOR_VENV)/bin/python FLOOR_ARGS='$(FLOOR_ARGS)' bash scripts/run-tests.sh
 
 # The unit tests and the CLI smoke test on the oldest supported SDK (PULUMI_SDK_FLOOR). Left out:
 # the tests of code that cannot reach the SDK (the import-linter contracts forbid it): the
 # mission logic (tests/mission), the SCIM wire and matching (tests/scim) and the emulator
 # (tests/emulator).
 SDK_FREE_TESTS := tests/mission tests/scim tests/emulator
+FLOOR_ARGS := -m "not cli or smoke" $(addprefix --ignore=,$(SDK_FREE_TESTS))
 test-sdk-floor: setup $(FLOOR_VENV)/.installed
 	PATH=$(PULUMI_BIN):$(FLOOR_VENV)/bin:$$PATH PULUMI_PYTHON_CMD=$(FLOOR_VENV)/bin/python \
-	  $(FLOOR_VENV)/bin/python -m pytest -q -m "not cli or smoke" $(addprefix --ignore=,$(SDK_FREE_TESTS))
+	  $(FLOOR_VENV)/bin/python -m pytest -q $(FLOOR_ARGS)
 
 demo: setup
 	bash scripts/demo.sh

@@ -1,13 +1,15 @@
 """The root program through the real CLI against SCIM servers written by others (issue #14).
 
-Each server (tests/servers/: SCIMMY behind Express, and scim2-server on its own) starts empty on
-loopback behind a counting proxy. With `workplace:profile: generic` and a generated directory of
-220 people (managers, phones, addresses, hire dates), one account already on the server:
+Each server (tests/servers/: SCIMMY behind Express, the same with the quirks of servers seen in
+the field, and scim2-server on its own) starts empty on loopback behind a counting proxy. With
+`workplace:profile: generic` and a generated directory of 220 people (managers, phones,
+addresses, hire dates), one account already on the server:
 
 - the first `up` creates 219 accounts and adopts the existing one;
-- a second `up` makes 0 writes, and `pulumi preview --diff` plans no update;
+- a second `up` makes 0 writes and plans no update;
 - one changed title is 1 write, named in `pulumi preview --diff`;
-- a disabled person is deactivated with 1 write, then reactivated with 1 write.
+- a disabled person is deactivated with 1 write, then reactivated with 1 write
+  (the quirky server: the first two steps, and what it does not keep said once).
 """
 
 from __future__ import annotations
@@ -160,7 +162,10 @@ def test_converges_on_an_independent_server(pulumi_project, independent_server):
     assert server.writes() == 0, (server.counts(), out[-3000:])
     assert " updated" not in out and "~ " not in out, out[-3000:]
     if server.name.endswith("-quirks"):
+        # The quirks are about convergence; changes go through PUT like on scim2-server's
+        # runs below, so the quirky run stops here.
         _assert_quirks_reported(_output(first), out)
+        return
 
     # 3. One changed title: named in the preview, one write.
     _write(project, _directory(person042={"jobTitle": "Director"}))

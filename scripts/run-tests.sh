@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The pytest part of `make test`: every test, in two streams side by side (this machine has two
+# cores): the real-CLI tests, which spend most of their time waiting on the engine, and the rest
+# followed by the SDK-floor run. Nothing is left out; the second stream's output is printed after
+# the first's, and the exit code fails if either failed.
+# Called by the Makefile, which exports the tool paths and FLOOR_PYTHON / FLOOR_ARGS.
+set -uo pipefail
+
+log="$(mktemp -t pulumi-workplace-tests.XXXXXX)"
+basetemp="$(mktemp -d -t pulumi-workplace-unit.XXXXXX)"
+floor_bin="$(dirname "$FLOOR_PYTHON")"
+# FLOOR_ARGS is shell words from the Makefile (`-m "not cli or smoke" --ignore=...`).
+eval "floor_args=($FLOOR_ARGS)"
+(
+  pytest -m "not cli" --basetemp="$basetemp/main" -p no:cacheprovider
+  unit=$?
+  echo
+  echo "[tests] SDK-floor run ($("$FLOOR_PYTHON" -c 'import importlib.metadata as m; print(m.version("pulumi"))'))"
+  PATH="$floor_bin:$PATH" PULUMI_PYTHON_CMD="$FLOOR_PYTHON" \
+    "$FLOOR_PYTHON" -m pytest -q "${floor_args[@]}" --basetemp="$basetemp/floor" -p no:cacheprovider
+  floor=$?
+  exit $(( unit != 0 || floor != 0 ))
+) >"$log" 2>&1 &
+rest=$!
+
+echo "[tests] the real-CLI tests now; the other tests and the SDK-floor run alongside (printed after)"
+pytest -m cli
+cli=$?
+wait "$rest"
+others=$?
+
+echo
+echo "[tests] ---- the other tests and the SDK-floor run ----"
+cat "$log"
+rm -rf "$log" "$basetemp"
+echo
+echo "[tests] real-CLI tests: $([ "$cli" -eq 0 ] && echo passed || echo FAILED)," \
+  "other tests and SDK floor: $([ "$others" -eq 0 ] && echo passed || echo FAILED)"
+exit $(( cli != 0 || others != 0 ))
