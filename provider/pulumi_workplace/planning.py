@@ -16,12 +16,15 @@ When several reasons apply, the first of removed, disabled, unassigned, out of s
 given. A deactivated person still in the directory is mapped as usual with `active` False;
 if its mappings fail, that is a warning (the account is deactivated through its stored
 link) rather than an error. Managers must be created first, so a manager cycle is an error.
+
+Warnings are one line per kind, whatever the number of people: the count and the first few
+names (see "Warnings" at the end of this module).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from collections.abc import Mapping as MappingABC
 from functools import cached_property
 from typing import Any, Literal
@@ -33,6 +36,7 @@ from pulumi_workplace.assignments import (
     AssignmentError,
     AssignmentResolution,
     resolve_assignments,
+    warning_line,
 )
 from pulumi_workplace.directory import Directory, InputError, Person
 from pulumi_workplace.mapping.checks import mapping_set_problems
@@ -42,7 +46,6 @@ from pulumi_workplace.mapping.evaluate import (
     MappedAccount,
     MappingSet,
     evaluate_mappings,
-    person_label,
 )
 from pulumi_workplace.mapping.model import Mapping
 from pulumi_workplace.mapping.scoping import ScopingFilter, compile_filters, in_scope
@@ -84,6 +87,9 @@ class ProvisioningPlan(BaseModel):
     accounts: list[PlannedAccount]
     warnings: list[str] = Field(default_factory=list)
     counts: dict[str, int] = Field(default_factory=dict)
+    invalid: dict[str, list[str]] = Field(default_factory=dict)
+    """Person id -> why their mappings fail, for people in scope, with invalid_people="skip"
+    (their accounts must be left untouched)."""
 
     @cached_property
     def _by_person(self) -> dict[str, PlannedAccount]:
@@ -125,29 +131,46 @@ def plan_provisioning(
     previously_managed: Collection[str] = (),
     skip_out_of_scope_deletions: bool = False,
     now: dt.datetime | None = None,
+    assignments_setting: str = "assignments",
+    roles_setting: str = "roles",
+    invalid_people: Literal["fail", "skip"] = "fail",
 ) -> ProvisioningPlan:
     """The plan for `directory`; `ProvisioningInputError` lists every problem found.
 
     `mappings` defaults to `default_mappings()`; `previously_managed` holds the person ids
     whose accounts the project managed so far (from the Pulumi state); `now` is the clock
-    expressions see (one value for the whole plan, so previews are stable).
+    expressions see (one value for the whole plan, so previews are stable);
+    `assignments_setting` and `roles_setting` are how messages name those two settings (the
+    root program passes `workplace:assignments` and `workplace:roles`). With
+    `invalid_people="skip"`, a person in scope whose mappings fail is listed in `plan.invalid`
+    instead of failing the plan.
     """
     problems: list[str] = []
-    warnings: list[str] = []
+    warnings = _Warnings()
     if scope not in ("assigned", "all"):
         problems.append(f"scope: expected 'assigned' or 'all', got {scope!r}")
-    resolution = _resolve(directory, assignments, roles, nested_groups, problems)
+    resolution = _resolve(
+        directory,
+        assignments,
+        roles,
+        nested_groups,
+        problems,
+        setting=assignments_setting,
+        roles_setting=roles_setting,
+    )
     warnings.extend(resolution.warnings)
     filters = _filters(scoping_filters, problems)
     mappings = list(default_mappings() if mappings is None else mappings)
     mapping_problems = mapping_set_problems(mappings)
     problems.extend(mapping_problems)
     prepared = None if mapping_problems else MappingSet(mappings)
-    warnings.extend(_non_deterministic(mappings))
+    for mapping in _non_deterministic(mappings):
+        warnings.add("changes_every_run", mapping.label)
     clock = now or dt.datetime.now(dt.UTC)
     managed_ids = set(previously_managed)
 
     drafts: dict[str, dict[str, Any]] = {}
+    invalid: dict[str, list[str]] = {}
     for person in sorted(directory.people, key=lambda p: p.id):
         assigned = person.id in resolution
         decision = _decide(
@@ -163,7 +186,10 @@ def plan_provisioning(
         role = resolution[person.id].role if assigned else None
         mapped = MappedAccount()
         if prepared is not None:
-            mapped = _map(person, prepared, role, action, clock, problems, warnings)
+            found = problems if invalid_people == "fail" or action != "provision" else []
+            mapped = _map(person, prepared, role, action, clock, found, warnings)
+            if found is not problems and found:
+                invalid[person.id] = found
         drafts[person.id] = {
             "person_id": person.id,
             "user_principal_name": person.user_principal_name,
@@ -190,7 +216,9 @@ def plan_provisioning(
         )
     accounts = [PlannedAccount(**drafts[pid]) for pid in sorted(drafts)]
     counts: dict[str, int] = {a: sum(p.action == a for p in accounts) for a in ACTIONS}
-    return ProvisioningPlan(accounts=accounts, warnings=warnings, counts=counts)
+    return ProvisioningPlan(
+        accounts=accounts, warnings=warnings.lines(), counts=counts, invalid=invalid
+    )
 
 
 def _resolve(
@@ -199,9 +227,19 @@ def _resolve(
     roles: Sequence[str],
     nested_groups: bool | int,
     problems: list[str],
+    *,
+    setting: str,
+    roles_setting: str,
 ) -> AssignmentResolution:
     try:
-        return resolve_assignments(directory, assignments, roles=roles, nested_groups=nested_groups)
+        return resolve_assignments(
+            directory,
+            assignments,
+            roles=roles,
+            nested_groups=nested_groups,
+            setting=setting,
+            roles_setting=roles_setting,
+        )
     except AssignmentError as exc:
         problems.extend(exc.problems)
         return exc.partial
@@ -217,13 +255,8 @@ def _filters(
         return []
 
 
-def _non_deterministic(mappings: Sequence[Mapping]) -> list[str]:
-    return [
-        f"mapping {m.label}: its expression changes on every run (Guid, RandomString or Now) "
-        "but applies always; use apply='on_create' or every preview shows a change"
-        for m in mappings
-        if not m.deterministic and m.apply == "always"
-    ]
+def _non_deterministic(mappings: Sequence[Mapping]) -> list[Mapping]:
+    return [m for m in mappings if not m.deterministic and m.apply == "always"]
 
 
 def _decide(
@@ -256,7 +289,7 @@ def _map(
     action: Action,
     now: dt.datetime,
     problems: list[str],
-    warnings: list[str],
+    warnings: _Warnings,
 ) -> MappedAccount:
     provision = action == "provision"
     try:
@@ -266,10 +299,9 @@ def _map(
             problems.extend(exc.problems)
             return MappedAccount()
         # Deactivation goes through the stored link; broken data must not block it.
-        warnings.append(
-            f"{person_label(person)}: mappings fail ({exc.problems[0].split(': ', 1)[-1]}); "
-            f"the account is {action}d through its stored link only"
-        )
+        why = exc.problems[0].split(": ", 1)[-1]
+        kind: _Kind = "unmapped_release" if action == "release" else "unmapped_deactivate"
+        warnings.add(kind, f"{person.user_principal_name} ({why})")
         mapped = MappedAccount()
     if action == "deactivate":
         mapped = mapped.model_copy(update={"attributes": {**mapped.attributes, "active": False}})
@@ -277,8 +309,15 @@ def _map(
 
 
 def _link_managers(
-    directory: Directory, drafts: dict[str, dict[str, Any]], warnings: list[str]
+    directory: Directory, drafts: dict[str, dict[str, Any]], warnings: _Warnings
 ) -> None:
+    """Link each account to its manager's when that account is in the plan (not released).
+
+    A deactivated manager's account still exists, so it stays the manager (the people keep
+    their managerId). Otherwise a provisioned person's managerId is left empty, and the reason
+    is told apart: the manager is not in the directory, released, disabled in the source (never
+    created, as Entra ID does), or outside the scope.
+    """
     for draft in drafts.values():
         mapped: MappedAccount = draft["mapped"]
         ref = mapped.manager_ref
@@ -288,16 +327,20 @@ def _link_managers(
         target = drafts.get(manager.id) if manager is not None else None
         if manager is not None and target is not None and target["action"] != "release":
             draft["manager_person_id"] = manager.id
-        elif draft["action"] == "provision":
-            where = (
-                "is not in the directory"
-                if manager is None
-                else "is not provisioned (outside the scope)"
-            )
-            warnings.append(
-                f"person {draft['user_principal_name']}: manager {ref} {where}; "
-                "managerId is left empty"
-            )
+            continue
+        if draft["action"] != "provision":
+            continue
+        kind: _Kind
+        if manager is None:
+            kind = "manager_not_in_directory"
+        elif target is not None:
+            kind = "manager_released"
+        elif not manager.account_enabled:
+            kind = "manager_disabled"
+        else:
+            kind = "manager_outside_scope"
+        shown = ref if manager is None else manager.user_principal_name
+        warnings.add(kind, f"{draft['user_principal_name']} (manager {shown})")
 
 
 def _shared_matching_values(drafts: dict[str, dict[str, Any]]) -> list[str]:
@@ -344,3 +387,86 @@ def _cycles(drafts: dict[str, dict[str, Any]]) -> list[str]:
         for pid in walk:
             state[pid] = 2
     return problems
+
+
+# Warnings: one line per kind, with the count and the first few names, so that 100,000 people
+# whose manager is outside the scope make one line, not 100,000.
+
+_Kind = Literal[
+    "changes_every_run",
+    "unmapped_deactivate",
+    "unmapped_release",
+    "manager_not_in_directory",
+    "manager_disabled",
+    "manager_released",
+    "manager_outside_scope",
+]
+
+
+def _people(count: int) -> str:
+    return f"{count} person" if count == 1 else f"{count} people"
+
+
+def _their(count: int, one: str, several: str) -> str:
+    return one if count == 1 else several
+
+
+_MANAGER_LEFT_EMPTY = "managerId left empty for {} whose manager {}"
+
+_LEADS: dict[_Kind, Callable[[int], str]] = {
+    # In the order the lines are given.
+    "changes_every_run": lambda n: (
+        f"use apply='on_create' for {n} {_their(n, 'mapping', 'mappings')} whose value changes "
+        f"on every run (Guid, RandomString or Now) but {_their(n, 'applies', 'apply')} always, "
+        "or every preview shows a change"
+    ),
+    "unmapped_deactivate": lambda n: (
+        f"mappings fail for {_people(n)} being deactivated; "
+        f"{_their(n, 'the account is', 'their accounts are')} deactivated through "
+        f"{_their(n, 'its stored link', 'their stored links')} only"
+    ),
+    "unmapped_release": lambda n: (
+        f"mappings fail for {_people(n)} being released; "
+        f"{_their(n, 'the account is', 'their accounts are')} released through "
+        f"{_their(n, 'its stored link', 'their stored links')} only"
+    ),
+    "manager_not_in_directory": lambda n: _MANAGER_LEFT_EMPTY.format(
+        _people(n), "is not in the directory"
+    ),
+    "manager_disabled": lambda n: _MANAGER_LEFT_EMPTY.format(
+        _people(n),
+        "is disabled in the directory (accountEnabled false), so not provisioned",
+    ),
+    "manager_released": lambda n: _MANAGER_LEFT_EMPTY.format(
+        _people(n),
+        "is released (out of scope under skip_out_of_scope_deletions: no longer managed)",
+    ),
+    "manager_outside_scope": lambda n: _MANAGER_LEFT_EMPTY.format(
+        _people(n), "is outside the scope"
+    ),
+}
+
+
+class _Warnings:
+    """A plan's warnings, gathered by kind; `lines()` gives one line per kind."""
+
+    def __init__(self) -> None:
+        self._given: list[str] = []
+        self._names: dict[_Kind, list[str]] = {}
+
+    def extend(self, lines: Iterable[str]) -> None:
+        """Lines already one per kind (the assignments')."""
+        self._given.extend(lines)
+
+    def add(self, kind: _Kind, name: str) -> None:
+        """One more person (or mapping) of this kind."""
+        self._names.setdefault(kind, []).append(name)
+
+    def lines(self) -> list[str]:
+        """The warnings: the given lines, then one line per kind, names sorted."""
+        lines = list(self._given)
+        for kind, lead in _LEADS.items():
+            names = self._names.get(kind)
+            if names:
+                lines.append(warning_line(lead(len(names)), sorted(names, key=str.casefold)))
+        return lines

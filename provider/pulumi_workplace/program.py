@@ -13,7 +13,14 @@ from typing import Any
 import pulumi
 
 from pulumi_workplace.directory import Directory, InputError
-from pulumi_workplace.mapping import Mapping, default_mappings, fit_to_server, merge_mappings
+from pulumi_workplace.mapping import (
+    Mapping,
+    MappingError,
+    default_mappings,
+    fit_to_server,
+    merge_mappings,
+)
+from pulumi_workplace.mapping.sources import unknown_sources
 from pulumi_workplace.operations.discovery import discover_target
 from pulumi_workplace.resources._program_config import ProgramConfig, stack_config_keys
 from pulumi_workplace.resources.provisioning import Provisioning
@@ -139,8 +146,17 @@ def main() -> None:
             )
         directory = load_directory(settings.directory, base)
         overrides = parse_mapping_overrides(settings.mappings)
-        # Checked against the defaults first, so a bad override fails with no request.
+        # Checked against the defaults and the directory first: a bad override or a misspelt
+        # source attribute fails with no request to the tenant.
         merge_mappings(default_mappings(settings.profile), [m for _, m in overrides])
+        unknown = unknown_sources(
+            directory,
+            overrides,
+            settings.scoping_filters or (),
+            filters_setting="workplace:scopingFilters",
+        )
+        if unknown:
+            raise MappingError(unknown)
         mappings = fit_mappings(settings, overrides)
         provisioning = Provisioning(
             settings.name,
@@ -153,6 +169,10 @@ def main() -> None:
             nested_groups=settings.nested_groups,
             skip_out_of_scope_deletions=settings.skip_out_of_scope_deletions,
             deprovision=settings.deprovision,
+            invalid_people=settings.invalid_people,
+            # Messages name the settings the administrator edits.
+            assignments_setting="workplace:assignments",
+            roles_setting="workplace:roles",
         )
     except InputError as error:
         raise pulumi.RunError(str(error)) from None

@@ -207,6 +207,15 @@ class WorkplaceSettings(BaseModel):
         "program",
         "Release people who leave the scope instead of deactivating them",
     )
+    invalid_people: Literal["fail", "skip"] = _setting(
+        "invalidPeople",
+        "fail",
+        "text",
+        "program",
+        "fail: a person in scope with an invalid mapped value stops the run; skip: that person "
+        "is left untouched and named, everyone else is provisioned",
+        choices=("fail", "skip"),
+    )
     deprovision: Literal["deactivate", "delete", "retain"] = _setting(
         "deprovision",
         "deactivate",
@@ -255,6 +264,15 @@ class WorkplaceSettings(BaseModel):
         env="WORKPLACE_DEPROVISION_THRESHOLD_PERCENT",
         minimum=0,
         maximum=100,
+    )
+    update_threshold: str | None = _setting(
+        "updateThreshold",
+        None,
+        "text",
+        "operations",
+        "Most accounts one attribute may change for in a run: a count (default 500; 0 is off) "
+        "or a percentage of the managed accounts such as 10%",
+        env="WORKPLACE_UPDATE_THRESHOLD",
     )
     circuit_breaker_min_operations: int = _setting(
         "circuitBreakerMinOperations",

@@ -113,9 +113,10 @@ def test_duplicate_assignments_warn_once(directory: Directory) -> None:
         roles=ROLES,
     )
     assert result.warnings == [
-        "assignments[1], assignments[2] repeat assignments[0] (user 'ana@contoso.com', "
-        "role 'Employee'); counted once",
-        "assignments[4] repeats assignments[3] (group 'Sales', role 'Employee'); counted once",
+        "3 assignments repeat an earlier one and are counted once: "
+        "assignments[1] (user 'ANA@contoso.com', role 'Employee') repeats assignments[0], "
+        "assignments[2] (user 'ana@contoso.com', role 'Employee') repeats assignments[0], "
+        "assignments[4] (group 'g-sales', role 'Employee') repeats assignments[3]",
     ]
     assert result["ana@contoso.com"].indices == (0, 3)
 
@@ -136,7 +137,10 @@ def test_same_target_with_another_role_is_not_a_duplicate(directory: Directory) 
 def test_group_without_people_is_a_warning(directory: Directory) -> None:
     result = resolve_assignments(directory, [Assignment(group="Nobody", role="Guest")], roles=ROLES)
     assert not result
-    assert "the group has no people as members" in result.warnings[0]
+    assert result.warnings == [
+        "1 group assignment assigns nobody (its group has no people as members): "
+        "assignments[0] (group 'Nobody', role 'Guest')"
+    ]
 
 
 def test_every_problem_is_reported_with_the_assignment(directory: Directory) -> None:

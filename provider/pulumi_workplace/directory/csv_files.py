@@ -35,14 +35,17 @@ def load_csv(
 ) -> Directory:
     """Read the people file and the optional groups file; every problem is reported at once."""
     people_name = str(people_path)
-    people = _read_people(read_text(people_path, max_bytes=max_bytes), people_name)
+    header, people = _read_people(read_text(people_path, max_bytes=max_bytes), people_name)
     groups: list[GroupRecord] = []
     source = people_name
     if groups_path is not None:
         groups_name = str(groups_path)
         groups = _read_groups(read_text(groups_path, max_bytes=max_bytes), groups_name)
         source = f"{people_name}, {groups_name}"
-    return assemble(people, groups, source=source)
+    # The schema is the header: a column left empty on every row is still an attribute. `id` is
+    # the person's id, not an attribute (mappings reach it as `objectId`).
+    attribute_names = [column for column in header if column.lower() != _ID]
+    return assemble(people, groups, source=source, attribute_names=attribute_names)
 
 
 def _rows(text: str, name: str) -> Iterator[tuple[int, int, list[str]]]:
@@ -96,7 +99,8 @@ def _header(cells: list[str], name: str, required: tuple[str, ...]) -> list[str]
     return header
 
 
-def _read_people(text: str, name: str) -> list[PersonRecord]:
+def _read_people(text: str, name: str) -> tuple[list[str], list[PersonRecord]]:
+    """The header and the records of the people file."""
     rows = _rows(text, name)
     first = next(rows, None)
     if first is None:
@@ -118,7 +122,7 @@ def _read_people(text: str, name: str) -> list[PersonRecord]:
             else:
                 attributes[column] = value or None
         records.append(PersonRecord(name, f"row {row}", person_id, attributes, problems))
-    return records
+    return header, records
 
 
 def _read_groups(text: str, name: str) -> list[GroupRecord]:

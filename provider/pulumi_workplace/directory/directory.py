@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,10 +22,19 @@ class Directory:
 
     The constructor checks consistency: unique ids and userPrincipalNames, managers and group
     members that exist. File loaders check the same earlier, naming the row at fault.
+
+    `attribute_names` is the directory's schema: the source attribute names it offers, as the
+    loader knows them (a CSV header, the keys of JSON/YAML records, what Microsoft Graph is asked
+    for), in their original case. It defaults to the union of the people's attribute names.
     """
 
     def __init__(
-        self, people: Iterable[Person] = (), groups: Iterable[Group] = (), *, source: str = ""
+        self,
+        people: Iterable[Person] = (),
+        groups: Iterable[Group] = (),
+        *,
+        source: str = "",
+        attribute_names: Iterable[str] | None = None,
     ) -> None:
         self.source = source or "directory"
         self._people: dict[str, Person] = {}
@@ -68,6 +78,20 @@ class Directory:
                     )
         if problems:
             raise DirectoryError(problems, summary=f"{self.source}: {len(problems)} problem(s)")
+        if isinstance(attribute_names, str):
+            raise TypeError("attribute_names is a collection of names, not one string")
+        if attribute_names is None:
+            names: set[str] = set()
+            for person in self._people.values():
+                names.update(person.attributes)
+            attribute_names = names
+        self._attribute_names = frozenset(attribute_names)
+        # Lower case -> one original spelling (the smallest, so the choice does not depend on
+        # set order) for case-insensitive "did you mean" lookups.
+        by_lower: dict[str, str] = {}
+        for name in sorted(self._attribute_names):
+            by_lower.setdefault(name.lower(), name)
+        self._attributes_by_lower = by_lower
 
     # Loaders live in their own modules; these are the documented entry points.
 
@@ -132,6 +156,25 @@ class Directory:
         )
 
     # Lookups
+
+    @property
+    def attribute_names(self) -> frozenset[str]:
+        """The source attribute names the directory offers, in their original case.
+
+        Compare them case-insensitively, as attribute lookups do (`Person.get`).
+        """
+        return self._attribute_names
+
+    def closest_attributes(self, name: str, n: int = 3) -> list[str]:
+        """Up to `n` attribute names close to `name`, best first, for "did you mean" messages.
+
+        Compared case-insensitively (difflib), returned in the directory's spelling; a name the
+        directory has in another case comes first.
+        """
+        if n <= 0:
+            return []
+        matches = difflib.get_close_matches(name.lower(), self._attributes_by_lower, n=n)
+        return [self._attributes_by_lower[match] for match in matches]
 
     @property
     def people(self) -> tuple[Person, ...]:

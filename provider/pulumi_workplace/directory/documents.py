@@ -14,9 +14,14 @@ Shape (YAML is the same, written as YAML)::
       ]
     }
 
+`groups` may also be a mapping of group name to members, the name being the group's id::
+
+    "groups": {"Engineering": ["ana@contoso.com", "Platform team"], "Platform team": []}
+
 Person keys other than `id` are Entra ID attribute names (any case). Values are strings,
 booleans, integers or null; YAML dates become ISO 8601 strings. Group members are a person's
-userPrincipalName or id, or a group's id or name. Problems name the file and line.
+userPrincipalName or id, or a group's id or name. Problems name the file and line (YAML) or
+the place in the document (`groups.Sales[2]`, JSON).
 """
 
 from __future__ import annotations
@@ -42,6 +47,13 @@ _GROUP_KEYS = ("name", "id", "members")
 
 Position = Callable[[str, int], str]
 """(list name, index) -> where the item is, e.g. `line 12`."""
+
+GroupPosition = Callable[[str, int | None], str]
+"""(group name, member index or None for the group) -> where, in a `groups` mapping."""
+
+
+def _mapping_position(group: str, index: int | None) -> str:
+    return f"groups.{group}" if index is None else f"groups.{group}[{index}]"
 
 
 class _Object(dict[str, Any]):
@@ -116,12 +128,19 @@ def load_yaml(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Direct
         loader.dispose()
     lines = _yaml_item_lines(node)
     duplicates = _yaml_duplicates(node)
+    group_lines, group_duplicates = _yaml_group_mapping(node)
 
     def position(key: str, index: int) -> str:
         line = lines.get((key, index))
         return f"line {line}" if line else f"{key}[{index}]"
 
-    return _build(data, name, position, duplicates)
+    def group_position(group: str, index: int | None) -> str:
+        line = group_lines.get((group, index))
+        return f"line {line}" if line else _mapping_position(group, index)
+
+    return _build(
+        data, name, position, duplicates, group_position, group_duplicates=group_duplicates
+    )
 
 
 def _yaml_problem(name: str, exc: yaml.MarkedYAMLError) -> str:
@@ -150,6 +169,34 @@ def _yaml_item_lines(node: yaml.Node | None) -> dict[tuple[str, int], int]:
     }
 
 
+def _yaml_group_mapping(
+    node: yaml.Node | None,
+) -> tuple[dict[tuple[str, int | None], int], dict[str, str | None]]:
+    """Lines of a `groups` mapping's groups and members; group names given twice -> first line.
+
+    Where a name is given twice the last one counts, as it does in the parsed document.
+    """
+    lines: dict[tuple[str, int | None], int] = {}
+    first: dict[str, int] = {}
+    twice: dict[str, str | None] = {}
+    if not isinstance(node, yaml.MappingNode):
+        return lines, twice
+    for top, value in node.value:
+        if top.value != "groups" or not isinstance(value, yaml.MappingNode):
+            continue
+        for key, members in value.value:
+            group = str(key.value)
+            line = key.start_mark.line + 1
+            if group in first:
+                twice.setdefault(group, f"line {first[group]}")
+            first.setdefault(group, line)
+            lines[(group, None)] = line
+            if isinstance(members, yaml.SequenceNode):
+                for index, item in enumerate(members.value):
+                    lines[(group, index)] = item.start_mark.line + 1
+    return lines, twice
+
+
 def _yaml_duplicates(node: yaml.Node | None) -> dict[tuple[str, int], tuple[str, ...]]:
     found: dict[tuple[str, int], tuple[str, ...]] = {}
     for key, items in _top_items(node).items():
@@ -168,6 +215,9 @@ def _build(
     name: str,
     position: Position,
     duplicates: dict[tuple[str, int], tuple[str, ...]] | None = None,
+    group_position: GroupPosition = _mapping_position,
+    *,
+    group_duplicates: dict[str, str | None] | None = None,
 ) -> Directory:
     if not isinstance(data, dict):
         raise DirectoryError(
@@ -181,8 +231,10 @@ def _build(
     if not isinstance(people_data, list):
         raise DirectoryError([*problems, f"{name}: 'people' must be a list of people"])
     groups_data = data.get("groups") or []
-    if not isinstance(groups_data, list):
-        problems.append(f"{name}: 'groups' must be a list of groups")
+    if not isinstance(groups_data, list | dict):
+        problems.append(
+            f"{name}: 'groups' must be a list of groups or a mapping of group name to members"
+        )
         groups_data = []
     dupes = duplicates or {}
     people: list[PersonRecord] = []
@@ -195,11 +247,17 @@ def _build(
         record = _person(item, name, where)
         record.problems[:0] = [f"key {key!r} is given twice" for key in found]
         people.append(record)
-    groups = [
-        group
-        for index, item in enumerate(groups_data)
-        if (group := _group(item, name, position("groups", index), problems)) is not None
-    ]
+    if isinstance(groups_data, dict):
+        twice = group_duplicates
+        if twice is None:
+            twice = dict.fromkeys(getattr(groups_data, "duplicates", ()))
+        groups = _mapped_groups(groups_data, name, group_position, twice, problems)
+    else:
+        groups = [
+            group
+            for index, item in enumerate(groups_data)
+            if (group := _group(item, name, position("groups", index), problems)) is not None
+        ]
     return assemble(people, groups, source=name, problems=problems)
 
 
@@ -253,3 +311,64 @@ def _group(item: Any, name: str, where: str, problems: list[str]) -> GroupRecord
         str(group_id) if group_id is not None else None,
         [(member, where) for member in members],
     )
+
+
+def _mapped_groups(
+    data: dict[Any, Any],
+    name: str,
+    position: GroupPosition,
+    duplicates: dict[str, str | None],
+    problems: list[str],
+) -> list[GroupRecord]:
+    """Groups from the `{group name: [members]}` shape; the name is also the group's id.
+
+    `duplicates`: group names given twice -> where first (when known).
+    """
+    for group, first in duplicates.items():
+        # JSON and YAML parsers keep the last one silently: the first one's members would be lost.
+        seen = f" (first seen in {first})" if first else ""
+        problems.append(
+            f"{name} {position(group, None)} (group {group}): group {group!r} is given twice"
+            f"{seen}; list all its members under one name"
+        )
+    records: list[GroupRecord] = []
+    for group, members in data.items():
+        if not isinstance(group, str):
+            # YAML reads unquoted `yes`, `no`, `2024`, `~` as a boolean, a number, null.
+            kind = (
+                "a boolean"
+                if isinstance(group, bool)
+                else "a number"
+                if isinstance(group, int | float)
+                else "null"
+                if group is None
+                else type(group).__name__
+            )
+            problems.append(
+                f"{name} groups: group name {group!r} is read as {kind}, not a string; quote it"
+            )
+            continue
+        if not group.strip():
+            problems.append(f"{name} groups: a group name is empty")
+            continue
+        where = position(group, None)
+        record = GroupRecord(name, where, group, None)
+        records.append(record)
+        if members is None:
+            continue  # `Sales:` with nothing after it: an empty group
+        if not isinstance(members, list):
+            problems.append(
+                f"{name} {where} (group {group}): members must be a list of userPrincipalNames, "
+                f"person ids or group names, not {type(members).__name__}"
+            )
+            continue
+        for index, member in enumerate(members):
+            at = position(group, index)
+            if isinstance(member, str):
+                record.members.append((member, at))
+            else:
+                problems.append(
+                    f"{name} {at} (group {group}): member {member!r} must be a string "
+                    "(a userPrincipalName, person id or group name)"
+                )
+    return records

@@ -69,6 +69,19 @@ _RENAMED = {
     "faxNumber": "facsimileTelephoneNumber",
     "officeLocation": "physicalDeliveryOfficeName",
 }
+_SPLIT = {
+    "id": (),  # the person's id, not an attribute (mappings reach it as `objectId`)
+    "businessPhones": ("telephoneNumber",),
+    "employeeOrgData": ("division", "costCenter"),
+    "onPremisesExtensionAttributes": tuple(f"extensionAttribute{i}" for i in range(1, 16)),
+}
+SOURCE_ATTRIBUTES = frozenset(
+    {
+        *(name for prop in USER_SELECT for name in _SPLIT.get(prop, (_RENAMED.get(prop, prop),))),
+        "manager",  # $expand=manager
+    }
+)
+"""The source attribute names `USER_SELECT` gives, after the renaming `_person` does."""
 _RETRIED = frozenset({429, 500, 502, 503, 504})
 _USER = "#microsoft.graph.user"
 _GROUP = "#microsoft.graph.group"
@@ -130,7 +143,17 @@ def load_graph(
         )
         for group in groups
     ]
-    return Directory(people, groups, source=f"Microsoft Graph (tenant {tenant_id})")
+    # The schema: what was asked for, whether or not anyone has a value, and any other
+    # property Graph returned.
+    attribute_names = set(SOURCE_ATTRIBUTES)
+    for person in people:
+        attribute_names.update(person.attributes)
+    return Directory(
+        people,
+        groups,
+        source=f"Microsoft Graph (tenant {tenant_id})",
+        attribute_names=attribute_names,
+    )
 
 
 class _Session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,10 @@ from pulumi_workplace.directory.model import (
 _ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"
 _LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
 _EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
-_EMAIL_ATTRIBUTES = ("userPrincipalName", "mail")
+# Only the identity is checked on load. Other attributes (`mail`) are checked where they are
+# used, for people in scope (the account's values, at preview): one bad row of someone outside
+# the scope must not stop the run for everyone.
+_EMAIL_ATTRIBUTES = ("userPrincipalName",)
 
 
 def is_email(value: str) -> bool:
@@ -115,10 +119,13 @@ def assemble(
     *,
     source: str,
     problems: list[str] | None = None,
+    attribute_names: Iterable[str] | None = None,
 ) -> Directory:
     """Check the records and build the `Directory`; `problems` are ones the reader found.
 
-    Every problem is reported at once in one `DirectoryError`.
+    `attribute_names` is the schema the file declares (a CSV header); by default the union of
+    the records' attribute names, empty values included. Every problem is reported at once in
+    one `DirectoryError`.
     """
     problems = list(problems or ())
     accepted: list[tuple[PersonRecord, Person]] = []
@@ -172,7 +179,17 @@ def assemble(
     built_groups = _resolve_groups(groups, person_ids, known_refs, problems)
     if problems:
         raise DirectoryError(problems, summary=f"{source}: {len(problems)} problem(s)")
-    return Directory([person for _, person in accepted], built_groups, source=source)
+    if attribute_names is None:
+        names: set[str] = set()
+        for record in people:
+            names.update(record.attributes)
+        attribute_names = names
+    return Directory(
+        [person for _, person in accepted],
+        built_groups,
+        source=source,
+        attribute_names=attribute_names,
+    )
 
 
 def _resolve_groups(

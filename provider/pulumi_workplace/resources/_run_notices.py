@@ -1,4 +1,4 @@
-"""Program-side run rules: provisioning paused, and notices when the deprovision guard trips."""
+"""Program-side run rules: provisioning paused, notices when a guard trips, people skipped."""
 
 from __future__ import annotations
 
@@ -40,7 +40,23 @@ def stop_if_paused(component: pulumi.Resource) -> None:
     raise pulumi.RunError(PAUSED_MESSAGE)
 
 
-def notify_guard(config: ProgramConfig, message: str) -> None:
+def record_skipped(config: ProgramConfig, reasons: list[str]) -> None:
+    """Log each person left untouched for invalid values (`up` only; a preview logs nothing)."""
+    if pulumi.runtime.is_dry_run():
+        return
+    log = _log(config)
+    if log is None:
+        return
+    for reason in reasons:
+        person = reason.split(": ", 1)[0]
+        log.record("skip", person=person, workplace_id=None, status="skipped", error=reason)
+
+
+def notify_guard(
+    config: ProgramConfig,
+    message: str,
+    subject: str = "Workplace provisioning stopped: too many deprovisions",
+) -> None:
     """Record the tripped guard and notify; a notification problem is reported, never raised."""
     log = _log(config)
     if log is not None:
@@ -54,7 +70,7 @@ def notify_guard(config: ProgramConfig, message: str) -> None:
         return
     for result in send_notification(
         settings,
-        subject="Workplace provisioning stopped: too many deprovisions",
+        subject=subject,
         summary=None,
         text=message,
         event="provisioning.guard_blocked",

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
 
@@ -20,7 +21,6 @@ CONTROL_KEYS = ("matchOn", "deprovision", "clear", "createOnly", "stack")
 OUTPUT_ONLY_KEYS = ("claimed", "adopted", "managed", "notKept")
 
 _MAX_LENGTH = 1024
-_EMAIL = re.compile(r"^[^@\s\"<>()\[\],;:\\]+@[^@\s\"<>()\[\],;:\\]+\.[^@\s\"<>()\[\],;:\\]+$")
 # C0 and C1 controls and the Unicode line/paragraph separators.
 _CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _EMAIL_KEYS = ("workEmail",)
@@ -29,6 +29,33 @@ _EMAIL_KEYS = ("workEmail",)
 def is_unknown(value: Any) -> bool:
     """True for a value the engine does not know yet (preview of a not-yet-created dependency)."""
     return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
+
+
+def _email_problem(value: str) -> str | None:
+    """Why `value` is not an e-mail address Workplace can use, or None.
+
+    email-validator's syntax check only: `check_deliverability=False` means no DNS, never a
+    network call. Its defaults otherwise: no display name (`Ana <ana@...>`), quoted local part or
+    IP literal; a domain of valid labels (no `_`), with a dot, ending in a letter, and not a
+    special-use one (`.local`, `.test`, `.invalid`, ...), where no mailbox Workplace writes to
+    can be.
+
+    Internationalised addresses (`zoë@contoso.com`, RFC 6531) are accepted: the directory
+    loaders accept them in `mail` and `userPrincipalName` (where workEmail comes from), userName
+    takes them too, and refusing them here would fail at preview a person the directory took.
+    Whether a mailbox accepts one is the mail system's business; email-validator still refuses
+    the invisible and unsafe characters (zero-width space, bidi marks, NBSP) that make one
+    address look like another.
+    """
+    try:
+        validate_email(value, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError as exc:
+        # The reason states the rule broken and at most the offending characters or domain
+        # label: parts of an address, which messages name anyway (the account's label is its
+        # userPrincipalName), never anything secret.
+        reason = str(exc).rstrip(".")
+        return f"is not a valid e-mail address: {reason[:1].lower()}{reason[1:]}"
+    return None
 
 
 def _check_value(key: str, value: Any) -> str | None:
@@ -56,8 +83,8 @@ def _check_value(key: str, value: Any) -> str | None:
         return "must be a non-empty sign-in name without spaces"
     if key == "userName" and any(unicodedata.category(c) == "Cf" for c in value):
         return "contains an invisible formatting character (bidi mark, zero-width space, ...)"
-    if key in _EMAIL_KEYS and not _EMAIL.match(value):
-        return "is not a valid e-mail address"
+    if key in _EMAIL_KEYS and (problem := _email_problem(value)):
+        return problem
     if key == "authMethod" and value.lower() not in AUTH_METHODS:
         return f"must be one of {', '.join(AUTH_METHODS)}"
     return None

@@ -21,6 +21,11 @@ from pulumi_workplace.directory import Directory, InputError
 from pulumi_workplace.directory.errors import format_problems
 from pulumi_workplace.mapping import Mapping as AttributeMapping
 from pulumi_workplace.mapping import ScopingFilter
+from pulumi_workplace.operations.change_guard import (
+    allowed_updates_from,
+    change_guard_from,
+    value_digest,
+)
 from pulumi_workplace.operations.guard import allowed_from, guard_from
 from pulumi_workplace.planning import PlannedAccount, ProvisioningPlan, plan_provisioning
 from pulumi_workplace.resources import _run_notices
@@ -66,11 +71,16 @@ class Provisioning(pulumi.ComponentResource):
         nested_groups: bool | int = False,
         skip_out_of_scope_deletions: bool = False,
         deprovision: DeprovisionMode = "deactivate",
+        invalid_people: Literal["fail", "skip"] = "fail",
+        assignments_setting: str = "assignments",
+        roles_setting: str = "roles",
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pulumi-workplace:index:Provisioning", name, None, opts)
         self._name = name
         self._deprovision: DeprovisionMode = deprovision
+        self._invalid: dict[str, list[str]] = {}
+        """Person id -> why its mapped values are invalid (with invalid_people="skip")."""
 
         # One clock for the whole run, so expressions using Now() plan the same both times.
         now = dt.datetime.now(dt.UTC)
@@ -87,15 +97,21 @@ class Provisioning(pulumi.ComponentResource):
                 previously_managed=set(previous),
                 skip_out_of_scope_deletions=skip_out_of_scope_deletions,
                 now=now,
+                assignments_setting=assignments_setting,
+                roles_setting=roles_setting,
+                invalid_people=invalid_people,
             )
 
         # Check the inputs now, before anything is registered: bad input never reaches Workplace.
         try:
-            problems = self._account_problems(plan_for({}))
+            first = plan_for({})
+            by_person = {**first.invalid, **self._account_problems(first)}
         except InputError as error:
             raise pulumi.RunError(f"Provisioning {name!r}: {error}") from None
-        if problems:
+        if by_person and invalid_people != "skip":
+            problems = [problem for found in by_person.values() for problem in found]
             raise pulumi.RunError(f"Provisioning {name!r}: " + format_problems(problems))
+        self._invalid = by_person
 
         previous = _previously_managed(name)
         result = previous.apply(lambda prev: self._declare(plan_for(prev), prev))
@@ -117,20 +133,44 @@ class Provisioning(pulumi.ComponentResource):
         for warning in plan.warnings:
             pulumi.log.warn(f"{self._name}: {warning}", resource=self)
         self._guard(plan, previous)
+        self._change_guard(plan, previous)
         _announce_deprovisioning(self, plan, previous)
         _run_notices.stop_if_paused(self)
 
         users: dict[str, User] = {}
         managed: dict[str, _Previous] = {}
+        self._invalid = {**self._invalid, **plan.invalid}
+        self._announce_skipped(plan, previous)
         for account in plan.creation_order():
             user_name = account.mapped.values.get("userName") or _user_name(previous, account)
+            if account.person_id in self._invalid:
+                if account.person_id in previous:
+                    # Left untouched: declared as it was (the engine keeps its last inputs),
+                    # so it is neither updated nor removed, hence never deactivated for it.
+                    name, opts = self._naming(account, previous)
+                    opts = pulumi.ResourceOptions.merge(
+                        opts, pulumi.ResourceOptions(ignore_changes=["attributes", "options"])
+                    )
+                    users[account.person_id] = User(
+                        name, UserArgs(user_name=_user_name(previous, account)), opts=opts
+                    )
+                    managed[account.person_id] = dict(previous[account.person_id])
+                continue
             args = self._args(account, users, user_name)
+            if account.action == "deactivate" and not _valid(args):
+                # Deactivation goes through the stored link: bad data must not block it.
+                args = UserArgs(
+                    user_name=None if user_name is None else str(user_name),
+                    active=False,
+                    deprovision=self._deprovision,
+                )
             name, opts = self._naming(account, previous)
             users[account.person_id] = User(name, args, opts=opts)
             managed[account.person_id] = {
                 "userName": str(user_name or ""),
                 "active": account.action == "provision",
                 "resource": name,
+                "values": _digests(account),
             }
         for account in plan.with_action("release"):
             # Stop managing: keep the account as it is. Declared once more with `retain`, so
@@ -145,16 +185,36 @@ class Provisioning(pulumi.ComponentResource):
             "managed": managed,
         }
 
-    def _account_problems(self, plan: ProvisioningPlan) -> list[str]:
-        """What `User.check` would refuse, for every account, before any account is written."""
-        problems: list[str] = []
-        for account in plan.creation_order():
+    def _account_problems(self, plan: ProvisioningPlan) -> dict[str, list[str]]:
+        """What `User.check` would refuse, per person provisioned, before anything is written.
+
+        Deactivations are not judged by their values: they go through the stored link.
+        """
+        problems: dict[str, list[str]] = {}
+        for account in plan.with_action("provision"):
+            if account.person_id in plan.invalid:
+                continue  # its mappings failed: nothing to check
             user_name = account.mapped.values.get("userName")
             props = self._args(account, {}, user_name).to_props()
             _, failures = check_user(flatten(props))
             label = account.user_principal_name or account.person_id
-            problems.extend(f"{label}: {failure.reason}" for failure in failures)
+            if failures:
+                problems[account.person_id] = [f"{label}: {f.reason}" for f in failures]
         return problems
+
+    def _announce_skipped(self, plan: ProvisioningPlan, previous: Mapping[str, _Previous]) -> None:
+        """Name, once per run, the people left untouched because their values are invalid."""
+        if not self._invalid:
+            return
+        reasons = [found[0] for found in self._invalid.values()]
+        shown = "; ".join(reasons[:5])
+        more = f"; and {len(reasons) - 5} more" if len(reasons) > 5 else ""
+        pulumi.log.warn(
+            f"{len(reasons)} person(s) left untouched, their mapped values are invalid "
+            f"(workplace:invalidPeople: skip): {shown}{more}",
+            resource=self,
+        )
+        _run_notices.record_skipped(ProgramConfig(), reasons)
 
     def _guard(self, plan: ProvisioningPlan, previous: Mapping[str, _Previous]) -> None:
         """Entra's accidental-deletions prevention: too many deprovisions stop the run here,
@@ -166,6 +226,34 @@ class Provisioning(pulumi.ComponentResource):
             pulumi.log.warn(decision.message, resource=self)
         if decision.blocked:
             _run_notices.notify_guard(config, decision.message)
+            raise pulumi.RunError(f"{self._name}: {decision.message}")
+
+    def _change_guard(self, plan: ProvisioningPlan, previous: Mapping[str, _Previous]) -> None:
+        """Stop before any `User` is registered when one attribute would change for too many
+        accounts (operations/change_guard.py); a typo in a mapping must not rewrite everyone."""
+        before = {
+            pid: entry["values"]
+            for pid, entry in previous.items()
+            if isinstance(entry, Mapping) and isinstance(entry.get("values"), Mapping)
+        }
+        if not before:
+            return  # the first run, or one recorded before digests were kept
+        accounts = plan.with_action("provision")
+        desired = {a.person_id: _digests(a) for a in accounts}
+        labels = {a.person_id: a.user_principal_name or a.person_id for a in accounts}
+        config = ProgramConfig()
+        decision = change_guard_from(config).evaluate(
+            before, desired, labels, allowed=allowed_updates_from()
+        )
+        if decision.approved:
+            pulumi.log.warn(decision.message, resource=self)
+        if decision.blocked:
+            _run_notices.notify_guard(
+                config,
+                decision.message,
+                subject="Workplace provisioning stopped: one attribute would change for too many "
+                "accounts",
+            )
             raise pulumi.RunError(f"{self._name}: {decision.message}")
 
     def _naming(
@@ -216,6 +304,24 @@ def _user_name(previous: Mapping[str, _Previous], account: PlannedAccount) -> st
     entry = previous.get(account.person_id) or {}
     value = entry.get("userName")
     return str(value) if value else None
+
+
+def _valid(args: UserArgs) -> bool:
+    _, failures = check_user(flatten(args.to_props()))
+    return not failures
+
+
+def _digests(account: PlannedAccount) -> dict[str, str]:
+    """What the mass-change guard compares next run: a short digest per non-empty value.
+
+    `active` is the deprovisioning guard's; the manager is compared by its directory reference.
+    """
+    mapped = account.mapped
+    values: dict[str, Any] = {k: v for k, v in mapped.attributes.items() if k != "active"}
+    if mapped.manager_ref is not None:
+        values["managerId"] = mapped.manager_ref
+    digests = {key: value_digest(value) for key, value in sorted(values.items())}
+    return {key: digest for key, digest in digests.items() if digest is not None}
 
 
 def _snake(key: str) -> str:
