@@ -16,6 +16,8 @@ from pulumi_workplace.directory import Directory, InputError
 from pulumi_workplace.mapping import (
     Mapping,
     MappingError,
+    ScopingError,
+    compile_filters,
     default_mappings,
     fit_to_server,
     merge_mappings,
@@ -95,8 +97,35 @@ def parse_mapping_overrides(overrides: list[dict[str, Any]] | None) -> list[tupl
         if "target" not in raw:
             raise ConfigError(f"{setting}: target is required")
         kwargs = {_MAPPING_FIELDS[k]: v for k, v in raw.items() if k != "target"}
-        parsed.append((setting, Mapping(str(raw["target"]), **kwargs)))
+        try:
+            parsed.append((setting, Mapping(str(raw["target"]), **kwargs)))
+        except MappingError as error:
+            # "mapping displayName: ..." -> "workplace:mappings[0] (displayName): ..."
+            raise MappingError(
+                [_renamed(problem, "mapping ", f"{setting} (", "):") for problem in error.problems]
+            ) from None
     return parsed
+
+
+def _renamed(problem: str, prefix: str, opening: str, closing: str) -> str:
+    """`<prefix><name>: rest` -> `<opening><name><closing> rest`: messages name the setting."""
+    if not problem.startswith(prefix) or ": " not in problem:
+        return problem
+    name, rest = problem[len(prefix) :].split(": ", 1)
+    return f"{opening}{name}{closing} {rest}"
+
+
+def check_scoping_filters(raw: list[Any] | None) -> None:
+    """Parse `workplace:scopingFilters` now, so its messages name the setting."""
+    try:
+        compile_filters(raw or [])
+    except ScopingError as error:
+        raise ScopingError(
+            [
+                problem.replace("scoping_filters[", "workplace:scopingFilters[", 1)
+                for problem in error.problems
+            ]
+        ) from None
 
 
 def load_mappings(
@@ -146,6 +175,7 @@ def main() -> None:
             )
         directory = load_directory(settings.directory, base)
         overrides = parse_mapping_overrides(settings.mappings)
+        check_scoping_filters(settings.scoping_filters)
         # Checked against the defaults and the directory first: a bad override or a misspelt
         # source attribute fails with no request to the tenant.
         merge_mappings(default_mappings(settings.profile), [m for _, m in overrides])
