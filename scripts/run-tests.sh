@@ -23,8 +23,11 @@ eval "floor_args=($FLOOR_ARGS)"
 ) >"$log" 2>&1 &
 rest=$!
 
-echo "[tests] the real-CLI tests now; the other tests and the SDK-floor run alongside (printed after)"
-pytest -m cli
+echo "[tests] the real-CLI tests now, in two workers (a file per worker at a time); the other"
+echo "[tests] tests and the SDK-floor run alongside (printed after)"
+# One CLI test keeps about 1.3 cores busy (engine, language host, program, provider): two
+# workers fill the machine. `loadfile` keeps a file's tests, which share helpers, together.
+pytest -m cli -n 2 --dist loadfile
 cli=$?
 wait "$rest"
 others=$?
