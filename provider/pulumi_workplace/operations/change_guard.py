@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pulumi_workplace.attributes import BY_KEY
 from pulumi_workplace.errors import RunRefused
 from pulumi_workplace.settings import ConfigSource, SettingsError, read_setting
 
@@ -33,6 +34,8 @@ __all__ = [
     "MassChangeRefused",
     "allowed_updates_from",
     "change_guard_from",
+    "decode_digests",
+    "encode_digests",
     "value_digest",
 ]
 
@@ -48,11 +51,36 @@ class MassChangeRefused(RunRefused):
 
 
 def value_digest(value: Any) -> str | None:
-    """A short, stable digest of a desired value; None for an empty one."""
+    """A short, stable digest of a desired value; None for an empty one.
+
+    Four hex digits: a collision only hides one change from the count, and the stack output
+    holding them stays small (about 200 bytes per person).
+    """
     if value is None or value == "" or value == []:
         return None
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.blake2b(text.encode(), digest_size=3).hexdigest()
+    return hashlib.blake2b(text.encode(), digest_size=2).hexdigest()
+
+
+_ORDER = tuple(sorted(BY_KEY))
+# Identifies the slot order: a catalogue that gained or lost a key reads older records as
+# "no digests" instead of as changes.
+_ORDER_TAG = hashlib.blake2b(",".join(_ORDER).encode(), digest_size=2).hexdigest()
+
+
+def encode_digests(digests: Mapping[str, str | None]) -> str:
+    """One compact string per person: `<order tag>:` then one slot per catalogue key."""
+    return _ORDER_TAG + ":" + ",".join(digests.get(key) or "" for key in _ORDER)
+
+
+def decode_digests(text: Any) -> dict[str, str] | None:
+    """The digests `encode_digests` wrote, or None when `text` is not such a record."""
+    if not isinstance(text, str) or not text.startswith(_ORDER_TAG + ":"):
+        return None
+    slots = text[len(_ORDER_TAG) + 1 :].split(",")
+    if len(slots) != len(_ORDER):
+        return None
+    return {key: digest for key, digest in zip(_ORDER, slots, strict=True) if digest}
 
 
 @dataclass

@@ -24,6 +24,8 @@ from pulumi_workplace.mapping import ScopingFilter
 from pulumi_workplace.operations.change_guard import (
     allowed_updates_from,
     change_guard_from,
+    decode_digests,
+    encode_digests,
     value_digest,
 )
 from pulumi_workplace.operations.guard import allowed_from, guard_from
@@ -133,7 +135,9 @@ class Provisioning(pulumi.ComponentResource):
         for warning in plan.warnings:
             pulumi.log.warn(f"{self._name}: {warning}", resource=self)
         self._guard(plan, previous)
-        self._change_guard(plan, previous)
+        # One digest pass per run (about 1 s per 10,000 people), for the guard and the record.
+        digests = {a.person_id: _digests(a) for a in plan.creation_order()}
+        self._change_guard(plan, previous, digests)
         _announce_deprovisioning(self, plan, previous)
         _run_notices.stop_if_paused(self)
 
@@ -170,7 +174,7 @@ class Provisioning(pulumi.ComponentResource):
                 "userName": str(user_name or ""),
                 "active": account.action == "provision",
                 "resource": name,
-                "values": _digests(account),
+                "values": encode_digests(digests[account.person_id]),
             }
         for account in plan.with_action("release"):
             # Stop managing: keep the account as it is. Declared once more with `retain`, so
@@ -228,18 +232,23 @@ class Provisioning(pulumi.ComponentResource):
             _run_notices.notify_guard(config, decision.message)
             raise pulumi.RunError(f"{self._name}: {decision.message}")
 
-    def _change_guard(self, plan: ProvisioningPlan, previous: Mapping[str, _Previous]) -> None:
+    def _change_guard(
+        self,
+        plan: ProvisioningPlan,
+        previous: Mapping[str, _Previous],
+        digests: Mapping[str, dict[str, str]],
+    ) -> None:
         """Stop before any `User` is registered when one attribute would change for too many
         accounts (operations/change_guard.py); a typo in a mapping must not rewrite everyone."""
-        before = {
-            pid: entry["values"]
-            for pid, entry in previous.items()
-            if isinstance(entry, Mapping) and isinstance(entry.get("values"), Mapping)
-        }
+        before = {}
+        for pid, entry in previous.items():
+            decoded = decode_digests(entry.get("values")) if isinstance(entry, Mapping) else None
+            if decoded is not None:
+                before[pid] = decoded
         if not before:
             return  # the first run, or one recorded before digests were kept
         accounts = plan.with_action("provision")
-        desired = {a.person_id: _digests(a) for a in accounts}
+        desired = {a.person_id: digests[a.person_id] for a in accounts}
         labels = {a.person_id: a.user_principal_name or a.person_id for a in accounts}
         config = ProgramConfig()
         decision = change_guard_from(config).evaluate(
