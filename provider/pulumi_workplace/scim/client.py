@@ -518,10 +518,18 @@ class ScimClient:
 
     def schemas(self) -> list[dict[str, Any]] | None:
         """The schema definitions from `/Schemas`; None when the server has no such endpoint."""
+        return self._discovery_list("Schemas")
+
+    def resource_types(self) -> list[dict[str, Any]] | None:
+        """The resource types from `/ResourceTypes`; None when the server has no such endpoint."""
+        return self._discovery_list("ResourceTypes")
+
+    def _discovery_list(self, path: str) -> list[dict[str, Any]] | None:
+        # A ListResponse, a bare JSON list, or (some servers, for /Schemas) a single definition.
         if not self._discovery:
             return None
         try:
-            response = self._request("GET", "Schemas")
+            response = self._request("GET", path)
         except (ClientRequestError, NotFoundError, ServerError) as error:
             if error.status in _UNSUPPORTED_STATUSES:
                 return None
@@ -534,23 +542,6 @@ class ScimClient:
             if resources or "totalResults" in data:
                 return [item for item in resources if isinstance(item, dict)]
             return [data]
-        return None
-
-    def resource_types(self) -> list[dict[str, Any]] | None:
-        """The resource types from `/ResourceTypes`; None when the server has no such endpoint."""
-        if not self._discovery:
-            return None
-        try:
-            response = self._request("GET", "ResourceTypes")
-        except (ClientRequestError, NotFoundError, ServerError) as error:
-            if error.status in _UNSUPPORTED_STATUSES:
-                return None
-            raise
-        data = self._json(response)
-        if isinstance(data, list):
-            return [item for item in data if isinstance(item, dict)]
-        if isinstance(data, dict):
-            return [item for item in _resources(data) if isinstance(item, dict)]
         return None
 
     def discover(self) -> ServerCapabilities:
