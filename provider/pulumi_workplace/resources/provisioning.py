@@ -132,6 +132,7 @@ class Provisioning(pulumi.ComponentResource):
 
     def _declare(self, plan: ProvisioningPlan, previous: Mapping[str, _Previous]) -> dict[str, Any]:
         """Register one `User` per kept account (managers first); summarise the plan."""
+        self._invalid = {**self._invalid, **plan.invalid}
         for warning in plan.warnings:
             pulumi.log.warn(f"{self._name}: {warning}", resource=self)
         self._guard(plan, previous)
@@ -143,7 +144,6 @@ class Provisioning(pulumi.ComponentResource):
 
         users: dict[str, User] = {}
         managed: dict[str, _Previous] = {}
-        self._invalid = {**self._invalid, **plan.invalid}
         self._announce_skipped(plan, previous)
         for account in plan.creation_order():
             user_name = account.mapped.values.get("userName") or _user_name(previous, account)
@@ -247,7 +247,8 @@ class Provisioning(pulumi.ComponentResource):
                 before[pid] = decoded
         if not before:
             return  # the first run, or one recorded before digests were kept
-        accounts = plan.with_action("provision")
+        # People left untouched (invalid_people="skip") change nothing this run.
+        accounts = [a for a in plan.with_action("provision") if a.person_id not in self._invalid]
         desired = {a.person_id: digests[a.person_id] for a in accounts}
         labels = {a.person_id: a.user_principal_name or a.person_id for a in accounts}
         config = ProgramConfig()
