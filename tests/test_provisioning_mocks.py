@@ -31,23 +31,7 @@ class _Mocks(pulumi.runtime.Mocks):
 
 
 def _run(tmp_path, previous: dict[str, Any], mocks: _Mocks | None = None) -> _Mocks:
-    path = tmp_path / "directory.yaml"
-    path.write_text(yaml.safe_dump(directory(), allow_unicode=True))
-    mocks = mocks or _Mocks(previous)
-    pulumi.runtime.set_mocks(mocks, project="wp", stack="test", preview=False)
-
-    @pulumi.runtime.test
-    def program() -> pulumi.Output[Any]:
-        component = Provisioning(
-            "workplace",
-            directory=Directory.from_yaml(path),
-            assignments=[{"group": "Sales", "role": "Employee"}],
-            roles=["Employee"],
-        )
-        return component.counts
-
-    program()
-    return mocks
+    return _run_with(tmp_path, directory(), previous, mocks=mocks)
 
 
 def _users(mocks: _Mocks) -> dict[str, dict[str, Any]]:
@@ -88,10 +72,17 @@ def test_the_guard_stops_before_any_user_is_registered(tmp_path, monkeypatch):
     assert _users(mocks) == {}
 
 
-def _run_with(tmp_path, doc: dict[str, Any], previous: dict[str, Any], **options: Any) -> _Mocks:
+def _run_with(
+    tmp_path,
+    doc: dict[str, Any],
+    previous: dict[str, Any],
+    mocks: _Mocks | None = None,
+    **options: Any,
+) -> _Mocks:
+    """Run a `Provisioning` over `doc` under mocks whose stack reference answers `previous`."""
     path = tmp_path / "directory.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True))
-    mocks = _Mocks(previous)
+    mocks = mocks or _Mocks(previous)
     pulumi.runtime.set_mocks(mocks, project="wp", stack="test", preview=False)
 
     @pulumi.runtime.test
