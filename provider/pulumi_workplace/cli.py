@@ -1,4 +1,4 @@
-"""The `pulumi-workplace` command: emulator, test-connection, report."""
+"""The `pulumi-workplace` command: emulator, test-connection, report, urn, shards."""
 
 from __future__ import annotations
 
@@ -26,9 +26,10 @@ def _build_parser() -> argparse.ArgumentParser:
     _connection_cli.add_parser(commands)
     _report_cli.add_parser(commands)
 
-    from pulumi_workplace import _urn_cli
+    from pulumi_workplace import _shards_cli, _urn_cli
 
     _urn_cli.add_parser(commands)
+    _shards_cli.add_parser(commands)
     return parser
 
 

@@ -17,6 +17,11 @@ given. A deactivated person still in the directory is mapped as usual with `acti
 if its mappings fail, that is a warning (the account is deactivated through its stored
 link) rather than an error. Managers must be created first, so a manager cycle is an error.
 
+With `shard` (`pulumi_workplace.sharding`), a person in scope whose shard is another one is
+not this plan's: someone it managed is `release`d with the reason `other_shard` (the other
+shard adopts the account), anyone else is left alone. A manager in another shard is written by
+`userName`, resolved by the provider when it applies (`manager_user_name`).
+
 Warnings are one line per kind, whatever the number of people: the count and the first few
 names (see "Warnings" at the end of this module).
 """
@@ -49,9 +54,12 @@ from pulumi_workplace.mapping.evaluate import (
 )
 from pulumi_workplace.mapping.model import Mapping
 from pulumi_workplace.mapping.scoping import ScopingFilter, compile_filters, in_scope
+from pulumi_workplace.sharding import ShardSpec, person_digest, shard_digest
 
 Action = Literal["provision", "deactivate", "release"]
-Reason = Literal["unassigned", "out_of_scope", "disabled_in_source", "removed_from_directory"]
+Reason = Literal[
+    "unassigned", "out_of_scope", "disabled_in_source", "removed_from_directory", "other_shard"
+]
 Scope = Literal["assigned", "all"]
 
 ACTIONS: tuple[Action, ...] = ("provision", "deactivate", "release")
@@ -77,6 +85,8 @@ class PlannedAccount(BaseModel):
     mapped: MappedAccount
     manager_person_id: str | None = None
     """The manager's person id when the manager's account is in the plan (not released)."""
+    manager_user_name: str | None = None
+    """The manager's userName when the manager belongs to another shard (resolved at apply)."""
 
 
 class ProvisioningPlan(BaseModel):
@@ -90,6 +100,13 @@ class ProvisioningPlan(BaseModel):
     invalid: dict[str, list[str]] = Field(default_factory=dict)
     """Person id -> why their mappings fail, for people in scope, with invalid_people="skip"
     (their accounts must be left untouched)."""
+    notes: list[str] = Field(default_factory=list)
+    """Information, not warnings (managers resolved in other shards)."""
+    shard: ShardSpec = Field(default_factory=ShardSpec)
+    in_other_shards: int = 0
+    """People in scope who belong to another shard."""
+    digest: str = ""
+    """This shard's desired-state digest (`sharding.shard_digest`)."""
 
     @cached_property
     def _by_person(self) -> dict[str, PlannedAccount]:
@@ -134,6 +151,8 @@ def plan_provisioning(
     assignments_setting: str = "assignments",
     roles_setting: str = "roles",
     invalid_people: Literal["fail", "skip"] = "fail",
+    shard: ShardSpec | None = None,
+    fingerprint: str = "",
 ) -> ProvisioningPlan:
     """The plan for `directory`; `ProvisioningInputError` lists every problem found.
 
@@ -143,7 +162,8 @@ def plan_provisioning(
     `assignments_setting` and `roles_setting` are how messages name those two settings (the
     root program passes `workplace:assignments` and `workplace:roles`). With
     `invalid_people="skip"`, a person in scope whose mappings fail is listed in `plan.invalid`
-    instead of failing the plan.
+    instead of failing the plan. `shard` limits the plan to one shard; `fingerprint` (the
+    settings' part of the desired state) goes into `plan.digest`.
     """
     problems: list[str] = []
     warnings = _Warnings()
@@ -168,9 +188,14 @@ def plan_provisioning(
         warnings.add("changes_every_run", mapping.label)
     clock = now or dt.datetime.now(dt.UTC)
     managed_ids = set(previously_managed)
+    shard = shard or ShardSpec()
+    problems.extend(shard.key_problems(directory))
 
     drafts: dict[str, dict[str, Any]] = {}
     invalid: dict[str, list[str]] = {}
+    members = _in_scope(directory, resolution, filters, scope)
+    elsewhere: dict[str, str | None] = {}
+    """Person id -> role, for people in scope who belong to another shard."""
     for person in sorted(directory.people, key=lambda p: p.id):
         assigned = person.id in resolution
         decision = _decide(
@@ -184,6 +209,12 @@ def plan_provisioning(
             continue
         action, reason = decision
         role = resolution[person.id].role if assigned else None
+        if action == "provision" and shard.sharded and shard.shard_of(person) != shard.index:
+            elsewhere[person.id] = role
+            if person.id not in managed_ids:
+                continue
+            # Moved to another shard: stop managing it here; that shard adopts the account.
+            action, reason = "release", "other_shard"
         mapped = MappedAccount()
         if prepared is not None:
             found = problems if invalid_people == "fail" or action != "provision" else []
@@ -207,7 +238,23 @@ def plan_provisioning(
             "reason": "removed_from_directory",
             "mapped": MappedAccount(),
         }
-    _link_managers(directory, drafts, warnings)
+
+    def manager_user_name(person: Person) -> str | None:
+        # Only managers in other shards are mapped for this (not everyone in the tenant).
+        draft = drafts.get(person.id)
+        if draft is not None:
+            return _user_name_of(draft["mapped"])
+        if prepared is None:
+            return None
+        try:
+            mapped = evaluate_mappings(
+                person, prepared, role=elsewhere.get(person.id), soft_deleted=False, now=clock
+            )
+        except MappingError:
+            return None
+        return _user_name_of(mapped)
+
+    cross_shard = _link_managers(directory, drafts, warnings, set(elsewhere), manager_user_name)
     problems.extend(_cycles(drafts))
     problems.extend(_shared_matching_values(drafts))
     if problems:
@@ -216,9 +263,127 @@ def plan_provisioning(
         )
     accounts = [PlannedAccount(**drafts[pid]) for pid in sorted(drafts)]
     counts: dict[str, int] = {a: sum(p.action == a for p in accounts) for a in ACTIONS}
+    own = [pid for pid in members if pid not in elsewhere]
     return ProvisioningPlan(
-        accounts=accounts, warnings=warnings.lines(), counts=counts, invalid=invalid
+        accounts=accounts,
+        warnings=warnings.lines(),
+        counts=counts,
+        invalid=invalid,
+        notes=_cross_shard_note(cross_shard),
+        shard=shard,
+        in_other_shards=len(elsewhere),
+        digest=shard_digest(shard, fingerprint, _member_digests(directory, members, own)),
     )
+
+
+class ShardOverview(BaseModel):
+    """Who is in scope and how the shards share them, from the inputs alone (no state)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    in_scope: int
+    people: list[int]
+    """People per shard."""
+    digests: list[str]
+    """Each shard's desired-state digest, as its stack exports it after a complete run."""
+
+
+def shard_overview(
+    directory: Directory,
+    *,
+    assignments: Sequence[Assignment | MappingABC[str, Any]],
+    roles: Sequence[str],
+    scope: Scope = "assigned",
+    scoping_filters: Sequence[ScopingFilter | dict[str, Any]] = (),
+    nested_groups: bool | int = False,
+    shard: ShardSpec | None = None,
+    fingerprint: str = "",
+    assignments_setting: str = "assignments",
+    roles_setting: str = "roles",
+) -> ShardOverview:
+    """Every shard's size and digest (what `pulumi-workplace shards` prints and compares).
+
+    Raises `ProvisioningInputError` as `plan_provisioning` would for the same inputs.
+    """
+    problems: list[str] = []
+    resolution = _resolve(
+        directory,
+        assignments,
+        roles,
+        nested_groups,
+        problems,
+        setting=assignments_setting,
+        roles_setting=roles_setting,
+    )
+    filters = _filters(scoping_filters, problems)
+    shard = shard or ShardSpec()
+    problems.extend(shard.key_problems(directory))
+    if problems:
+        raise ProvisioningInputError(
+            problems, summary=f"provisioning inputs: {len(problems)} problem(s)"
+        )
+    members = _in_scope(directory, resolution, filters, scope)
+    groups: list[list[str]] = [[] for _ in range(shard.count)]
+    for person_id in members:
+        person = directory.person_by_id(person_id)
+        assert person is not None
+        groups[shard.shard_of(person)].append(person_id)
+    digests = [
+        shard_digest(
+            shard.model_copy(update={"index": index}),
+            fingerprint,
+            _member_digests(directory, members, group),
+        )
+        for index, group in enumerate(groups)
+    ]
+    return ShardOverview(in_scope=len(members), people=[len(g) for g in groups], digests=digests)
+
+
+def _in_scope(
+    directory: Directory,
+    resolution: AssignmentResolution,
+    filters: Sequence[ScopingFilter],
+    scope: Scope,
+) -> dict[str, str | None]:
+    """Person id -> role, for everyone provisioned whichever shard they are in."""
+    return {
+        person.id: (resolution[person.id].role if person.id in resolution else None)
+        for person in directory.people
+        if (person.id in resolution or scope == "all")
+        and person.account_enabled
+        and in_scope(person, filters)
+    }
+
+
+def _member_digests(
+    directory: Directory, members: MappingABC[str, str | None], people: Iterable[str]
+) -> list[str]:
+    digests = []
+    for person_id in people:
+        person = directory.person_by_id(person_id)
+        assert person is not None
+        manager = directory.manager_of(person)
+        manager_in = (
+            None if person.manager_ref is None else (manager is not None and manager.id in members)
+        )
+        digests.append(person_digest(person, members[person_id], manager_in))
+    return digests
+
+
+def _user_name_of(mapped: MappedAccount) -> str | None:
+    value = mapped.values.get("userName")
+    return str(value) if isinstance(value, str) and value else None
+
+
+def _cross_shard_note(names: Sequence[str]) -> list[str]:
+    if not names:
+        return []
+    lead = (
+        f"{_people(len(names))} {_their(len(names), 'has a manager', 'have managers')} in "
+        "another shard, resolved by userName when the account is written (a manager with no "
+        "account yet is filled in by a later run)"
+    )
+    return [warning_line(lead, sorted(names, key=str.casefold))]
 
 
 def _resolve(
@@ -309,15 +474,21 @@ def _map(
 
 
 def _link_managers(
-    directory: Directory, drafts: dict[str, dict[str, Any]], warnings: _Warnings
-) -> None:
+    directory: Directory,
+    drafts: dict[str, dict[str, Any]],
+    warnings: _Warnings,
+    elsewhere: Collection[str] = (),
+    user_name_of: Callable[[Person], str | None] = lambda _: None,
+) -> list[str]:
     """Link each account to its manager's when that account is in the plan (not released).
 
     A deactivated manager's account still exists, so it stays the manager (the people keep
-    their managerId). Otherwise a provisioned person's managerId is left empty, and the reason
-    is told apart: the manager is not in the directory, released, disabled in the source (never
-    created, as Entra ID does), or outside the scope.
+    their managerId). A manager in another shard (`elsewhere`) is linked by userName. Otherwise
+    a provisioned person's managerId is left empty, and the reason is told apart: the manager
+    is not in the directory, released, disabled in the source (never created, as Entra ID
+    does), or outside the scope. Returns the people whose manager is in another shard.
     """
+    cross_shard: list[str] = []
     for draft in drafts.values():
         mapped: MappedAccount = draft["mapped"]
         ref = mapped.manager_ref
@@ -330,8 +501,16 @@ def _link_managers(
             continue
         if draft["action"] != "provision":
             continue
+        if manager is not None and manager.id in elsewhere:
+            name = user_name_of(manager)
+            if name is not None:
+                draft["manager_user_name"] = name
+                cross_shard.append(f"{draft['user_principal_name']} (manager {name})")
+                continue
         kind: _Kind
-        if manager is None:
+        if manager is not None and manager.id in elsewhere:
+            kind = "manager_unmapped"
+        elif manager is None:
             kind = "manager_not_in_directory"
         elif target is not None:
             kind = "manager_released"
@@ -341,6 +520,7 @@ def _link_managers(
             kind = "manager_outside_scope"
         shown = ref if manager is None else manager.user_principal_name
         warnings.add(kind, f"{draft['user_principal_name']} (manager {shown})")
+    return cross_shard
 
 
 def _shared_matching_values(drafts: dict[str, dict[str, Any]]) -> list[str]:
@@ -400,6 +580,7 @@ _Kind = Literal[
     "manager_disabled",
     "manager_released",
     "manager_outside_scope",
+    "manager_unmapped",
 ]
 
 
@@ -443,6 +624,9 @@ _LEADS: dict[_Kind, Callable[[int], str]] = {
     ),
     "manager_outside_scope": lambda n: _MANAGER_LEFT_EMPTY.format(
         _people(n), "is outside the scope"
+    ),
+    "manager_unmapped": lambda n: _MANAGER_LEFT_EMPTY.format(
+        _people(n), "is in another shard and has no userName (their mappings fail)"
     ),
 }
 

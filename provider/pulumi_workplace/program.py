@@ -30,8 +30,10 @@ from pulumi_workplace.settings import (
     SettingsError,
     WorkplaceSettings,
     check_no_unknown_settings,
+    desired_state_fingerprint,
     load_settings,
 )
+from pulumi_workplace.sharding import ShardSpec
 
 _MAPPING_FIELDS = {
     "target": "target",
@@ -162,6 +164,22 @@ def fit_mappings(
     return fit.mappings
 
 
+def _check_parallel(settings: WorkplaceSettings) -> None:
+    """Say when the engine runs fewer steps at once than the provider may serve."""
+    from pulumi.runtime import settings as runtime_settings
+
+    parallel = getattr(runtime_settings.SETTINGS, "parallel", None)
+    if (
+        settings.concurrency > 4
+        and isinstance(parallel, int)
+        and 0 < parallel < settings.concurrency
+    ):
+        pulumi.log.warn(
+            f"workplace:concurrency is {settings.concurrency} but the engine runs {parallel} "
+            f"steps at a time: run `pulumi up --parallel {settings.concurrency}`"
+        )
+
+
 def main() -> None:
     """Build the `Provisioning` component from `workplace:` stack config."""
     base = Path.cwd()
@@ -187,7 +205,9 @@ def main() -> None:
         )
         if unknown:
             raise MappingError(unknown)
+        shard = ShardSpec.from_setting(settings.shard)
         mappings = fit_mappings(settings, overrides)
+        _check_parallel(settings)
         provisioning = Provisioning(
             settings.name,
             directory=directory,
@@ -203,6 +223,8 @@ def main() -> None:
             # Messages name the settings the administrator edits.
             assignments_setting="workplace:assignments",
             roles_setting="workplace:roles",
+            shard=shard,
+            fingerprint=desired_state_fingerprint(settings),
         )
     except InputError as error:
         raise pulumi.RunError(str(error)) from None

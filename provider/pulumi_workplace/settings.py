@@ -15,6 +15,7 @@ instance (which Pulumi pickles into state), in a resource's state, or in a messa
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import math
 import os
@@ -38,6 +39,7 @@ __all__ = [
     "WorkplaceSettings",
     "check_no_unknown_settings",
     "connection_from",
+    "desired_state_fingerprint",
     "load_settings",
     "parse_boolean",
     "read_setting",
@@ -134,6 +136,17 @@ class WorkplaceSettings(BaseModel):
         env="WORKPLACE_RETRY_DEADLINE",
         above=0,
     )
+    concurrency: int = _setting(
+        "concurrency",
+        4,
+        "integer",
+        "connection",
+        "Provider calls in flight at once; run `pulumi up --parallel` at least as high "
+        "(docs/performance.md)",
+        env="WORKPLACE_CONCURRENCY",
+        minimum=1,
+        maximum=32,
+    )
     profile: ProfileName = _setting(
         "profile",
         "workplace",
@@ -226,6 +239,14 @@ class WorkplaceSettings(BaseModel):
     )
     name: str = _setting(
         "name", "workplace", "text", "program", "Name of the Provisioning component"
+    )
+    shard: dict[str, Any] | None = _setting(
+        "shard",
+        None,
+        "object",
+        "program",
+        "`{count, index, key}`: this stack manages shard `index` of `count` (hashed on `key`, "
+        "the directory id by default); docs/sharding.md",
     )
 
     # -- operations --
@@ -670,6 +691,23 @@ def connection_from(settings: WorkplaceSettings) -> ConnectionSettings:
         manager_shape=settings.manager_shape or chosen.manager_shape,
         update_method=settings.update_method or chosen.update_method,
     )
+
+
+_DESIRED_CONNECTION_KEYS = ("tenantUrl", "profile", "managerShape", "updateMethod")
+
+
+def desired_state_fingerprint(settings: WorkplaceSettings) -> str:
+    """A digest of the settings that decide the accounts' desired state: every program setting
+    but `shard` (its layout is hashed on its own) and the target. Operations settings, the
+    token and timeouts do not change what an account should look like."""
+    values = settings.model_dump(by_alias=True, mode="json")
+    chosen = {
+        key: values.get(key)
+        for key, info in SETTINGS.items()
+        if (info.section == "program" and key != "shard") or key in _DESIRED_CONNECTION_KEYS
+    }
+    text = json.dumps(chosen, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def settings_from(

@@ -31,7 +31,9 @@ def test_stats_shape_and_counts(server, api, make_client):
         "writes",
         "faults",
         "invitations",
+        "in_flight_peak",
     }
+    assert stats["in_flight_peak"] == 1  # one request at a time from this client
     assert stats["total"] == 10
     assert stats["by_method"] == {"GET": 5, "POST": 2, "PUT": 1, "PATCH": 1, "DELETE": 1}
     assert stats["by_kind"] == {"users": 4, "user": 4, "discovery": 1, "other": 1}

@@ -88,6 +88,7 @@ class EmulatorApp:
         decision = self._faults.draw(method)
         status: int | None = None
         fault: str | None = None
+        self._stats.enter()
         try:
             if decision.before is Fault.DROP:
                 fault = "drop"
@@ -114,6 +115,7 @@ class EmulatorApp:
             status = rendered[0]
             return send(start_response, *rendered)
         finally:
+            self._stats.leave()
             self._stats.record(method, kind, status, fault)
 
     def _delay(self) -> None:

@@ -56,7 +56,7 @@ class EmulatorServer:
         host: str = "127.0.0.1",
         port: int = 0,
         *,
-        threads: int = 16,
+        threads: int = 48,
     ) -> None:
         if not _is_loopback(host):
             # The emulator accepts a test token and is meant for this machine only.

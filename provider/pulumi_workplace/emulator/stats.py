@@ -32,6 +32,7 @@ def _empty() -> dict[str, Any]:
         "writes": 0,
         "faults": dict.fromkeys(_FAULTS, 0),
         "invitations": 0,
+        "in_flight_peak": 0,
     }
 
 
@@ -45,6 +46,18 @@ class Stats:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._data = _empty()
+        self._in_flight = 0
+
+    def enter(self) -> None:
+        """A SCIM request starts being served (the peak says how many a client had in flight)."""
+        with self._lock:
+            self._in_flight += 1
+            self._data["in_flight_peak"] = max(self._data["in_flight_peak"], self._in_flight)
+
+    def leave(self) -> None:
+        """A SCIM request has been answered (or dropped)."""
+        with self._lock:
+            self._in_flight -= 1
 
     def record(self, method: str, kind: str, status: int | None, fault: str | None) -> None:
         """Count one SCIM request; `status` is None when no response was sent."""

@@ -1,5 +1,6 @@
 """The provider's connection to Workplace for one run: one pooled client, one connection test,
-one tenant listing (the live index `refresh` reads), the create search policy.
+one tenant listing (the live index `refresh` reads), the create search policy, the lookup of
+managers in other shards.
 
 Pulumi pickles provider instances into state, so none of this lives on a provider instance; it
 belongs to the run's `ProviderRuntime` (`_runtime`), which `configure()` builds.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator
 
+from pulumi_workplace.resources._manager_lookup import ManagerLookup
 from pulumi_workplace.resources._match_index import SearchPolicy, listing_pages
 from pulumi_workplace.scim import ScimClient, ScimUser
 from pulumi_workplace.settings import ConfigSource, ConnectionSettings, settings_from
@@ -27,6 +29,9 @@ class Connection:
         self._verified: BaseException | bool = False
         self._tenant_size: int | None = None  # from the connection test: sizes the listing
         self._search_policy: SearchPolicy | None = None
+        self._manager_lookup: ManagerLookup | None = None
+        self._listing_lock = threading.Lock()
+        self._listed: list[ScimUser] | None = None
         self._settings: ConnectionSettings | None = None
 
     def settings(self) -> ConnectionSettings:
@@ -85,17 +90,30 @@ class Connection:
                 self._search_policy = SearchPolicy(self._users_for_matching, self._listing_pages)
             return self._search_policy
 
+    def manager_lookup(self) -> ManagerLookup:
+        """The run's lookup of managers in other shards (see `_manager_lookup`)."""
+        with self._lock:
+            if self._manager_lookup is None:
+                self._manager_lookup = ManagerLookup(
+                    self.client, self._users_for_matching, self._listing_pages
+                )
+            return self._manager_lookup
+
     def _listing_pages(self) -> int:
         with self._lock:
             size = self._tenant_size
         return listing_pages(size, self.settings().page_size)
 
     def _users_for_matching(self) -> list[ScimUser]:
-        # `up --refresh` has listed everyone already: reuse it rather than list again.
-        with self._lock:
-            index = self._index
-        listed = index.users_if_listed() if index is not None else None
-        return listed if listed is not None else self.client().list_users()
+        # One listing per run serves the create search policy and the manager lookup (single
+        # flight); `up --refresh` has listed everyone already: reuse it rather than list again.
+        with self._listing_lock:
+            if self._listed is None:
+                with self._lock:
+                    index = self._index
+                listed = index.users_if_listed() if index is not None else None
+                self._listed = listed if listed is not None else self.client().list_users()
+            return self._listed
 
     def live_user(self, user_id: str) -> ScimUser | None:
         """The stored user with this id, from one paged listing per run (None if not listed)."""

@@ -10,12 +10,18 @@ module-level state, so tests build a runtime, call the provider's methods, and `
 from __future__ import annotations
 
 import atexit
+import contextlib
+import sys
 import threading
+from collections.abc import Iterator
 
 from pulumi_workplace.resources._connection import Connection
 from pulumi_workplace.resources._matching import AdoptionRegistry
 from pulumi_workplace.resources._run import Run, notify_at_exit
-from pulumi_workplace.settings import ConfigSource, check_no_unknown_settings
+from pulumi_workplace.resources._sdk_workarounds import widen_provider_pool
+from pulumi_workplace.settings import ConfigSource, check_no_unknown_settings, read_setting
+
+DEFAULT_CONCURRENCY = 4
 
 
 class ProviderRuntime:
@@ -36,6 +42,38 @@ class ProviderRuntime:
         self.adoptions = AdoptionRegistry()
         self._lock = threading.Lock()
         self._run: Run | None = None
+        self._calls: threading.BoundedSemaphore | None = None
+        self.concurrency = DEFAULT_CONCURRENCY
+        """Provider calls served at once (`workplace:concurrency`, applied in `configure`)."""
+
+    def apply_concurrency(self) -> int:
+        """Serve `workplace:concurrency` calls at once: widen the SDK's pool (on checked SDKs)
+        or, below its four threads, let only that many calls run at a time."""
+        wanted = int(read_setting("concurrency", self.config) or DEFAULT_CONCURRENCY)
+        in_force = widen_provider_pool(wanted)
+        if wanted < in_force:
+            self._calls = threading.BoundedSemaphore(wanted)
+            in_force = wanted
+        elif wanted > in_force:
+            from pulumi import _version
+
+            print(
+                f"workplace:concurrency {wanted} is not applied on Pulumi SDK {_version._VERSION} "
+                f"(verified on 3.216 and 3.272): the provider serves {in_force} calls at a time",
+                file=sys.stderr,
+                flush=True,
+            )
+        self.concurrency = in_force
+        return in_force
+
+    @contextlib.contextmanager
+    def call_slot(self) -> Iterator[None]:
+        """Hold one of the `workplace:concurrency` slots for an engine call that may write."""
+        if self._calls is None:
+            yield
+            return
+        with self._calls:
+            yield
 
     @property
     def run(self) -> Run:
@@ -70,6 +108,7 @@ def configure(config: ConfigSource) -> ProviderRuntime:
     with _SLOT.lock:
         if _SLOT.runtime is None or _SLOT.runtime.provisional:
             _SLOT.runtime = ProviderRuntime(config, config_keys=keys)
+            _SLOT.runtime.apply_concurrency()
         return _SLOT.runtime
 
 

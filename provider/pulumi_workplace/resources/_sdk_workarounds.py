@@ -14,13 +14,24 @@
    failure as soon as it happens. It replaces the SDK's function whole, so it is installed only
    on the release series it was checked against line by line (`_CHECKED_SDK_SERIES`; 3.216's
    loop is a different one and is left alone).
+3. The dynamic provider process (`python -m pulumi.dynamic`) serves the engine from a gRPC
+   server on `futures.ThreadPoolExecutor(max_workers=4)`, hard-coded: four provider calls at a
+   time, whatever `pulumi up --parallel` says. Against a remote service latency then bounds
+   the rate (200 ms per request: 20 creates a second at most). `widen_provider_pool(n)`, called
+   from `configure()` with `workplace:concurrency`, finds that executor (the one running the
+   calling thread) and raises its worker limit; the executor starts threads on demand up to it.
+   Only on the SDK series whose `pulumi/dynamic/__main__.py` was checked to build the server
+   that way (`_POOL_CHECKED_SDK_SERIES`); elsewhere it does nothing and says so.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import pickle
+import threading
 from collections.abc import Callable
+from concurrent import futures
 from typing import Any
 
 import pulumi.dynamic.dynamic as _dynamic
@@ -31,6 +42,9 @@ _ORIGINAL_BATCH_SETITEMS: Callable[..., Any] = pickle._Pickler._batch_setitems  
 _SDK_WAIT_FOR_RPCS: Callable[..., Any] = _stack.wait_for_rpcs
 # The SDK releases whose wait_for_rpcs this replacement reproduces (checked line by line).
 _CHECKED_SDK_SERIES = ("3.272.",)
+# The SDK releases whose dynamic provider serves gRPC from one ThreadPoolExecutor(max_workers=4).
+_POOL_CHECKED_SDK_SERIES = ("3.216.", "3.272.")
+MAX_PROVIDER_CALLS = 32
 
 
 def _put_back_original() -> None:
@@ -112,3 +126,44 @@ def install_linear_output_wait() -> bool:
         return False  # someone else replaced it, or an SDK we have not checked: leave it
     _stack.wait_for_rpcs = linear_wait_for_rpcs
     return True
+
+
+def _sdk_version() -> str:
+    from pulumi._version import _VERSION
+
+    return str(_VERSION)
+
+
+def provider_pool_checked() -> bool:
+    """True when the installed SDK's dynamic provider pool is one `widen_provider_pool` knows."""
+    return _sdk_version().startswith(_POOL_CHECKED_SDK_SERIES)
+
+
+def _serving_executor() -> futures.ThreadPoolExecutor | None:
+    """The thread pool that runs the calling thread (the provider's gRPC worker pool)."""
+    me = threading.current_thread()
+    for candidate in gc.get_objects():
+        if isinstance(candidate, futures.ThreadPoolExecutor) and me in getattr(
+            candidate, "_threads", ()
+        ):
+            return candidate
+    return None
+
+
+def widen_provider_pool(calls: int) -> int:
+    """Let the dynamic provider serve `calls` engine calls at a time (1 to 32).
+
+    Returns the limit in force afterwards: `calls` when applied, the SDK's own (4) when the SDK
+    is not a checked one or the pool cannot be found (called outside a provider worker).
+    """
+    calls = max(1, min(int(calls), MAX_PROVIDER_CALLS))
+    if not provider_pool_checked():
+        return 4
+    executor = _serving_executor()
+    if executor is None:
+        return 4
+    current = int(getattr(executor, "_max_workers", 4))
+    if calls > current:
+        executor._max_workers = calls
+        return calls
+    return current

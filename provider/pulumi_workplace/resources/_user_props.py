@@ -4,8 +4,10 @@ A `User` registers three properties, not one per attribute:
 
 - `attributes`: catalogue key -> value (`{"department": "Sales", "workEmail": ...}`); as an input
   the desired values, as an output what Workplace stored for the managed keys;
-- `options`: `matchOn`, `deprovision`, `clear`, `createOnly` and `stack`;
-- `status` (output only): `claimed`, `adopted` and `managed` (the keys this resource manages).
+- `options`: `matchOn`, `deprovision`, `clear`, `createOnly`, `stack` and, for a manager in
+  another shard, `managerUserName`;
+- `status` (output only): `claimed`, `adopted`, `managed` (the keys this resource manages),
+  `notKept` and `managerPending` (a manager in another shard with no account yet).
 
 Every top-level property costs the Python SDK an `Output` with its futures and task, and the
 engine a dependency entry and a diff pass; one nested dict costs neither per key. With ~17
@@ -29,8 +31,8 @@ from pulumi_workplace.attributes import BY_KEY
 ATTRIBUTES = "attributes"
 OPTIONS = "options"
 STATUS = "status"
-OPTION_KEYS = ("matchOn", "deprovision", "clear", "createOnly", "stack")
-STATUS_KEYS = ("claimed", "adopted", "managed", "notKept")
+OPTION_KEYS = ("matchOn", "deprovision", "clear", "createOnly", "stack", "managerUserName")
+STATUS_KEYS = ("claimed", "adopted", "managed", "notKept", "managerPending")
 
 
 def is_nested(props: Mapping[str, Any]) -> bool:

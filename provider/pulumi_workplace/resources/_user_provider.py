@@ -32,7 +32,12 @@ from pulumi_workplace.errors import WorkplaceError
 from pulumi_workplace.operations.guard import RELEASE_ON_REMOVE_ENV
 from pulumi_workplace.resources import _matching, _not_kept, _run, _runtime, _watchdog
 from pulumi_workplace.resources._user_props import flatten, is_nested, nest
-from pulumi_workplace.resources._user_validation import CONTROL_KEYS, check_user, is_unknown
+from pulumi_workplace.resources._user_validation import (
+    CONTROL_KEYS,
+    MANAGER_USER_NAME,
+    check_user,
+    is_unknown,
+)
 from pulumi_workplace.resources._user_wire import observed_values, to_scim_user
 from pulumi_workplace.scim import ClaimedAccountError, NotFoundError, ScimUser
 from pulumi_workplace.scim.compare import changed_paths
@@ -47,7 +52,8 @@ def _clean_errors(method: _F) -> _F:
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return method(*args, **kwargs)
+            with _runtime.current().call_slot():
+                return method(*args, **kwargs)
         except WorkplaceError as error:
             raise WorkplaceError(str(error)) from None
 
@@ -71,6 +77,29 @@ def _state_values(olds: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in olds.items() if k in BY_KEY and v is not None}
 
 
+def _with_manager(
+    news: Mapping[str, Any], olds: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], bool]:
+    """`news` with the `managerId` of a manager in another shard (`managerUserName`), and
+    whether that manager has no account yet (pending: written without a manager).
+
+    The id found last time is kept while the manager stays the same; otherwise the account is
+    looked up (`_manager_lookup`). While it is pending, `managerId` is cleared.
+    """
+    name = news.get(MANAGER_USER_NAME)
+    if not name or news.get("managerId") is not None:
+        return dict(news), False
+    old = olds or {}
+    same = old.get(MANAGER_USER_NAME) == name and not old.get("managerPending")
+    if same and old.get("managerId") is not None:
+        return {**news, "managerId": old["managerId"]}, False
+    found = _runtime.current().connection.manager_lookup().account_id(str(name))
+    if found is not None:
+        return {**news, "managerId": found}, False
+    # Written without a manager (a stale one is emptied) until the manager's account exists.
+    return {**news, "clear": sorted({*(news.get("clear") or []), "managerId"})}, True
+
+
 def _outputs(
     stored: ScimUser,
     props: Mapping[str, Any],
@@ -78,9 +107,14 @@ def _outputs(
     adopted: bool,
     claimed: bool | None = None,
     not_kept: _not_kept.NotKept | None = None,
+    manager_pending: bool = False,
 ) -> dict[str, Any]:
     managed = _managed_keys(props)
     outs: dict[str, Any] = {k: props.get(k) for k in CONTROL_KEYS}
+    if props.get(MANAGER_USER_NAME):
+        outs[MANAGER_USER_NAME] = props[MANAGER_USER_NAME]
+    if manager_pending:
+        outs["managerPending"] = True
     outs.update(observed_values(stored, managed))
     if not_kept:
         outs[_not_kept.NOT_KEPT] = not_kept
@@ -173,11 +207,12 @@ class UserProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         layout_changed = not is_nested(olds)  # an earlier flat state: rewrite it once
         olds, news = flatten(olds), flatten(news)
-        desired = _desired_values(news)
         connection = _runtime.current().connection
-        if any(is_unknown(v) for v in desired.values()):
+        if any(is_unknown(v) for v in _desired_values(news).values()):
             connection.verify_once()
             return DiffResult(changes=True, replaces=[], stables=[])
+        news, _ = _with_manager(news, olds)
+        desired = _desired_values(news)
         control_changed = any(
             olds.get(k) != news.get(k) for k in ("matchOn", "deprovision", "clear")
         ) or olds.get("managed") != _managed_keys(news)
@@ -207,7 +242,7 @@ class UserProvider(ResourceProvider):
 
     @_clean_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
-        props = flatten(props)
+        props, manager_pending = _with_manager(flatten(props), None)
         runtime = _runtime.current()
         client = runtime.connection.client()
         values = {**(props.get("createOnly") or {}), **_desired_values(props)}
@@ -255,12 +290,21 @@ class UserProvider(ResourceProvider):
         _record_not_kept(runtime.run, props, stored.id, dropped)
         return CreateResult(
             id_=stored.id,
-            outs=nest(_outputs(stored, props, adopted=adopted, not_kept=dropped)),
+            outs=nest(
+                _outputs(
+                    stored,
+                    props,
+                    adopted=adopted,
+                    not_kept=dropped,
+                    manager_pending=manager_pending,
+                )
+            ),
         )
 
     @_clean_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         olds, news = flatten(olds), flatten(news)
+        news, manager_pending = _with_manager(news, olds)
         runtime = _runtime.current()
         client = runtime.connection.client()
         old_values, new_values = _state_values(olds), _desired_values(news)
@@ -304,6 +348,7 @@ class UserProvider(ResourceProvider):
                     adopted=bool(olds.get("adopted")),
                     claimed=olds.get("claimed"),
                     not_kept=dropped,
+                    manager_pending=manager_pending,
                 )
             )
         )
@@ -316,7 +361,11 @@ class UserProvider(ResourceProvider):
         if live is None:
             return ReadResult(id_="", outs={})
         outs = _outputs(
-            live, props, adopted=bool(props.get("adopted")), not_kept=props.get(_not_kept.NOT_KEPT)
+            live,
+            props,
+            adopted=bool(props.get("adopted")),
+            not_kept=props.get(_not_kept.NOT_KEPT),
+            manager_pending=bool(props.get("managerPending")),
         )
         # Stored inputs follow what Workplace holds, so the next preview names drifted keys.
         inputs = {k: v for k, v in outs.items() if k in BY_KEY and v is not None}

@@ -18,7 +18,10 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 DEPROVISION_MODES = ("deactivate", "delete", "retain")
 CONTROL_KEYS = ("matchOn", "deprovision", "clear", "createOnly", "stack")
-OUTPUT_ONLY_KEYS = ("claimed", "adopted", "managed", "notKept")
+"""Options every `User` has (kept even when null)."""
+MANAGER_USER_NAME = "managerUserName"
+"""The option set only for a manager in another shard: looked up by userName when written."""
+OUTPUT_ONLY_KEYS = ("claimed", "adopted", "managed", "notKept", "managerPending")
 
 _MAX_LENGTH = 1024
 # C0 and C1 controls and the Unicode line/paragraph separators.
@@ -98,6 +101,10 @@ def check_user(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[CheckFailu
     inputs = {k: v for k, v in news.items() if v is not None or k in CONTROL_KEYS}
     for key, value in news.items():
         if key.startswith("__") or key in CONTROL_KEYS:
+            continue
+        if key == MANAGER_USER_NAME:
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                failures.append(CheckFailure(key, "managerUserName must be a non-empty string"))
             continue
         if key in OUTPUT_ONLY_KEYS:
             inputs.pop(key, None)

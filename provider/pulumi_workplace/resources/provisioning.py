@@ -6,6 +6,11 @@ The plan itself (who is in scope, what each account looks like, who is deactivat
 back next run through a StackReference to the stack itself: that is how a person who leaves the
 scope is deactivated (an update to `active: false`, shown as such in the preview) rather than
 silently dropped.
+
+With `shard`, the stack also exports its layout (`<name>.shard`, compared next run by the
+reshard guard) and, once every account is written, its desired-state digest
+(`<name>.desiredDigest`, read by `pulumi-workplace shards --changed`; `pending` while a manager
+in another shard has no account yet).
 """
 
 from __future__ import annotations
@@ -29,19 +34,35 @@ from pulumi_workplace.operations.change_guard import (
     value_digest,
 )
 from pulumi_workplace.operations.guard import allowed_from, guard_from
+from pulumi_workplace.operations.shard_guard import shard_change_decision
 from pulumi_workplace.planning import PlannedAccount, ProvisioningPlan, plan_provisioning
 from pulumi_workplace.resources import _run_notices
 from pulumi_workplace.resources._program_config import ProgramConfig
 from pulumi_workplace.resources._user_props import flatten
 from pulumi_workplace.resources._user_validation import check_user
 from pulumi_workplace.resources.user import DeprovisionMode, User, UserArgs
+from pulumi_workplace.sharding import ShardSpec
 
 MANAGED_OUTPUT_SUFFIX = "managedPeople"
+SHARD_OUTPUT_SUFFIX = "shard"
+DIGEST_OUTPUT_SUFFIX = "desiredDigest"
+PENDING_DIGEST = "pending"
+"""The digest exported while some manager in another shard has no account yet."""
 
 
 def managed_output_name(component_name: str) -> str:
     """The stack output where a `Provisioning` named `component_name` lists its people."""
     return f"{component_name}.{MANAGED_OUTPUT_SUFFIX}"
+
+
+def shard_output_name(component_name: str) -> str:
+    """The stack output with the shard layout the last run applied."""
+    return f"{component_name}.{SHARD_OUTPUT_SUFFIX}"
+
+
+def digest_output_name(component_name: str) -> str:
+    """The stack output with the desired-state digest of the last complete run."""
+    return f"{component_name}.{DIGEST_OUTPUT_SUFFIX}"
 
 
 def resource_name(component_name: str, label: str) -> str:
@@ -53,7 +74,9 @@ class Provisioning(pulumi.ComponentResource):
     """Provision Workplace accounts from a directory, assignments, scope and mappings.
 
     Outputs: `counts` (accounts by action: provision, deactivate, release), `user_ids`
-    (person id -> Workplace id), `deactivated` (person id -> reason).
+    (person id -> Workplace id), `deactivated` (person id -> reason). `shard` makes it manage
+    one shard of the people in scope (`pulumi_workplace.sharding`); `fingerprint` is the
+    settings' part of the exported digest.
     """
 
     counts: pulumi.Output[dict[str, int]]
@@ -76,11 +99,14 @@ class Provisioning(pulumi.ComponentResource):
         invalid_people: Literal["fail", "skip"] = "fail",
         assignments_setting: str = "assignments",
         roles_setting: str = "roles",
+        shard: ShardSpec | None = None,
+        fingerprint: str = "",
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pulumi-workplace:index:Provisioning", name, None, opts)
         self._name = name
         self._deprovision: DeprovisionMode = deprovision
+        self._shard = shard or ShardSpec()
         self._invalid: dict[str, list[str]] = {}
         """Person id -> why its mapped values are invalid (with invalid_people="skip")."""
 
@@ -102,6 +128,8 @@ class Provisioning(pulumi.ComponentResource):
                 assignments_setting=assignments_setting,
                 roles_setting=roles_setting,
                 invalid_people=invalid_people,
+                shard=self._shard,
+                fingerprint=fingerprint,
             )
 
         # Check the inputs now, before anything is registered: bad input never reaches Workplace.
@@ -115,8 +143,8 @@ class Provisioning(pulumi.ComponentResource):
             raise pulumi.RunError(f"Provisioning {name!r}: " + format_problems(problems))
         self._invalid = by_person
 
-        previous = _previously_managed(name)
-        result = previous.apply(lambda prev: self._declare(plan_for(prev), prev))
+        last = _last_run(name)
+        result = last.apply(lambda run: self._declare(plan_for(run[0]), run[0], run[1]))
         # The bookkeeping output read back is a secret; these summaries hold nothing secret.
         self.counts = pulumi.Output.unsecret(result.apply(lambda r: r["counts"]))
         self.user_ids = pulumi.Output.unsecret(result.apply(lambda r: r["user_ids"]))
@@ -126,15 +154,25 @@ class Provisioning(pulumi.ComponentResource):
         pulumi.export(
             managed_output_name(name), pulumi.Output.secret(result.apply(lambda r: r["managed"]))
         )
+        pulumi.export(shard_output_name(name), self._shard.layout())
+        pulumi.export(digest_output_name(name), result.apply(lambda r: r["digest"]))
         self.register_outputs(
             {"counts": self.counts, "userIds": self.user_ids, "deactivated": self.deactivated}
         )
 
-    def _declare(self, plan: ProvisioningPlan, previous: Mapping[str, _Previous]) -> dict[str, Any]:
+    def _declare(
+        self,
+        plan: ProvisioningPlan,
+        previous: Mapping[str, _Previous],
+        layout_before: Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
         """Register one `User` per kept account (managers first); summarise the plan."""
         self._invalid = {**self._invalid, **plan.invalid}
+        self._shard_guard(previous, layout_before)
         for warning in plan.warnings:
             pulumi.log.warn(f"{self._name}: {warning}", resource=self)
+        for note in plan.notes:
+            pulumi.log.info(f"{self._name}: {note}", resource=self)
         self._guard(plan, previous)
         # One digest pass per run (about 1 s per 10,000 people), for the guard and the record.
         digests = {a.person_id: _digests(a) for a in plan.creation_order()}
@@ -187,7 +225,18 @@ class Provisioning(pulumi.ComponentResource):
             "user_ids": {pid: user.id for pid, user in users.items()},
             "deactivated": {a.person_id: a.reason or "" for a in plan.with_action("deactivate")},
             "managed": managed,
+            "digest": _complete_digest(plan.digest, list(users.values())),
         }
+
+    def _shard_guard(
+        self, previous: Mapping[str, _Previous], layout_before: Mapping[str, Any] | None
+    ) -> None:
+        """A new shard layout moves people between stacks: stop unless approved for this run."""
+        decision = shard_change_decision(layout_before, self._shard.layout(), len(previous))
+        if decision.approved:
+            pulumi.log.warn(decision.message, resource=self)
+        if decision.blocked:
+            raise pulumi.RunError(f"{self._name}: {decision.message}")
 
     def _account_problems(self, plan: ProvisioningPlan) -> dict[str, list[str]]:
         """What `User.check` would refuse, per person provisioned, before anything is written.
@@ -293,6 +342,9 @@ class Provisioning(pulumi.ComponentResource):
             args.user_name = user_name
         if account.manager_person_id and account.manager_person_id in users:
             args.manager_id = users[account.manager_person_id].id
+        elif account.manager_user_name:
+            # In another shard: the provider looks the account up when it writes this one.
+            args.manager_user_name = account.manager_user_name
         elif "managerId" in mapped.attributes:
             args.clear = sorted({*args.clear, "managerId"})
         if account.action == "deactivate":
@@ -368,11 +420,32 @@ def _announce_deprovisioning(
         )
 
 
-def _previously_managed(name: str) -> pulumi.Output[dict[str, _Previous]]:
-    """Person id -> what the last run of this stack managed (empty on the first run)."""
+def _last_run(name: str) -> pulumi.Output[tuple[dict[str, _Previous], dict[str, Any] | None]]:
+    """What the last run of this stack managed (person id -> entry; empty on the first run) and
+    the shard layout it applied (None when it recorded none)."""
     stack = pulumi.StackReference(
         f"{name}-previous-run",
         stack_name=f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}",
     )
-    value = stack.get_output(managed_output_name(name))
-    return value.apply(lambda v: dict(v) if isinstance(v, Mapping) else {})
+    managed = stack.get_output(managed_output_name(name))
+    layout = stack.get_output(shard_output_name(name))
+    return pulumi.Output.all(managed, layout).apply(
+        lambda values: (
+            dict(values[0]) if isinstance(values[0], Mapping) else {},
+            dict(values[1]) if isinstance(values[1], Mapping) else None,
+        )
+    )
+
+
+def _complete_digest(digest: str, users: Sequence[User]) -> pulumi.Output[str]:
+    """The plan's digest once every account is written; `pending` while a manager in another
+    shard has no account yet (so `shards --changed` keeps listing this shard)."""
+    if not users:
+        return pulumi.Output.from_input(digest)
+    return pulumi.Output.all(*[user.status for user in users]).apply(
+        lambda statuses: (
+            PENDING_DIGEST
+            if any((status or {}).get("managerPending") for status in statuses)
+            else digest
+        )
+    )

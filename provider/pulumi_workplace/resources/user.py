@@ -32,6 +32,9 @@ class UserArgs(UserAttributes):
     """Attributes (catalogue keys) to empty in Workplace, e.g. a mapped source that became empty."""
     create_only: Mapping[str, Any] | None = None
     """Values sent only on create (Entra's 'only during creation' mappings and defaults)."""
+    manager_user_name: str | None = None
+    """The userName of a manager managed by another stack (a shard); its account id is looked
+    up when this account is written, instead of `manager_id`."""
 
     def to_props(self) -> dict[str, Any]:
         """The engine properties: `attributes` (set values only) and `options`."""
@@ -40,12 +43,14 @@ class UserArgs(UserAttributes):
             value = getattr(self, name)
             if value is not None:
                 attributes[attribute.key] = value
-        options = {
+        options: dict[str, Any] = {
             "matchOn": list(self.match_on),
             "deprovision": self.deprovision,
             "clear": list(self.clear),
             "createOnly": dict(self.create_only or {}),
         }
+        if self.manager_user_name:
+            options["managerUserName"] = self.manager_user_name
         return {ATTRIBUTES: attributes, OPTIONS: options}
 
 
