@@ -218,3 +218,42 @@ def test_unchecked_sdk_versions_are_left_alone(monkeypatch):
     monkeypatch.setattr(_sdk_workarounds, "_CHECKED_SDK_SERIES", ("0.0.",))
     assert not _sdk_workarounds.install_linear_output_wait()
     assert _stack.wait_for_rpcs is _sdk_workarounds._SDK_WAIT_FOR_RPCS
+
+
+def test_the_dynamic_provider_pool_is_the_one_widen_provider_pool_knows() -> None:
+    """On a checked SDK the provider serves from one ThreadPoolExecutor(max_workers=4)."""
+    import importlib.util
+    from pathlib import Path
+
+    from pulumi_workplace.resources import _sdk_workarounds as workarounds
+
+    spec = importlib.util.find_spec("pulumi.dynamic")
+    assert spec is not None and spec.submodule_search_locations
+    source = (Path(next(iter(spec.submodule_search_locations))) / "__main__.py").read_text()
+    if workarounds.provider_pool_checked():
+        assert source.count("futures.ThreadPoolExecutor(max_workers=4)") == 1
+        assert "grpc.server(" in source
+
+
+def test_widen_provider_pool_raises_the_limit_of_the_pool_it_runs_in() -> None:
+    from concurrent import futures
+
+    from pulumi_workplace.resources import _sdk_workarounds as workarounds
+
+    if not workarounds.provider_pool_checked():
+        assert workarounds.widen_provider_pool(16) == 4
+        return
+    pool = futures.ThreadPoolExecutor(max_workers=4)
+    try:
+        assert pool.submit(workarounds.widen_provider_pool, 16).result() == 16
+        assert pool._max_workers == 16
+        assert pool.submit(workarounds.widen_provider_pool, 99).result() == 32  # the cap
+        # Sixteen calls now really run at once: the barrier breaks (timeout) unless they do.
+        import threading
+
+        barrier = threading.Barrier(16, timeout=10)
+        waits = [pool.submit(barrier.wait) for _ in range(16)]
+        assert sorted(f.result() for f in waits) == list(range(16))
+    finally:
+        pool.shutdown()
+    assert workarounds.widen_provider_pool(16) == 4  # not in a provider worker: unchanged
