@@ -30,8 +30,6 @@ class Connection:
         self._tenant_size: int | None = None  # from the connection test: sizes the listing
         self._search_policy: SearchPolicy | None = None
         self._manager_lookup: ManagerLookup | None = None
-        self._listing_lock = threading.Lock()
-        self._listed: list[ScimUser] | None = None
         self._settings: ConnectionSettings | None = None
 
     def settings(self) -> ConnectionSettings:
@@ -92,10 +90,12 @@ class Connection:
 
     def manager_lookup(self) -> ManagerLookup:
         """The run's lookup of managers in other shards (see `_manager_lookup`)."""
+        # The search policy's one listing of the tenant serves the lookup too.
+        policy = self.search_policy()
         with self._lock:
             if self._manager_lookup is None:
                 self._manager_lookup = ManagerLookup(
-                    self.client, self._users_for_matching, self._listing_pages
+                    self.client, policy.listing, self._listing_pages
                 )
             return self._manager_lookup
 
@@ -105,15 +105,11 @@ class Connection:
         return listing_pages(size, self.settings().page_size)
 
     def _users_for_matching(self) -> list[ScimUser]:
-        # One listing per run serves the create search policy and the manager lookup (single
-        # flight); `up --refresh` has listed everyone already: reuse it rather than list again.
-        with self._listing_lock:
-            if self._listed is None:
-                with self._lock:
-                    index = self._index
-                listed = index.users_if_listed() if index is not None else None
-                self._listed = listed if listed is not None else self.client().list_users()
-            return self._listed
+        # `up --refresh` has listed everyone already: reuse it rather than list again.
+        with self._lock:
+            index = self._index
+        listed = index.users_if_listed() if index is not None else None
+        return listed if listed is not None else self.client().list_users()
 
     def live_user(self, user_id: str) -> ScimUser | None:
         """The stored user with this id, from one paged listing per run (None if not listed)."""

@@ -3,17 +3,18 @@
 A person's manager in the same stack is a resource dependency (`managerId` is the manager
 `User`'s id). A manager in another shard is another stack's resource, so the provider looks
 the account up by `userName` when it writes the report: one search each while that is cheaper,
-then one listing of the tenant per run (the one the create search policy may already have
-made). A manager without an account yet is `None`: the report is written without a manager and
-marked `managerPending`, and a later run fills it in.
+then the run's one listing of the tenant (the create search policy's, `_match_index`). A
+manager without an account yet is `None`: the report is written without a manager and marked
+`managerPending`, and a later run fills it in.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
-from pulumi_workplace.scim import ScimClient, ScimUser
+from pulumi_workplace.resources._match_index import MatchIndex
+from pulumi_workplace.scim import ScimClient
 
 
 class ManagerLookup:
@@ -22,17 +23,14 @@ class ManagerLookup:
     def __init__(
         self,
         client: Callable[[], ScimClient],
-        list_users: Callable[[], Iterable[ScimUser]],
+        listing: Callable[[], MatchIndex | None],
         pages: Callable[[], int],
     ) -> None:
         self._client = client
-        self._list_users = list_users
+        self._listing = listing
         self._pages = pages
         self._lock = threading.Lock()
-        self._listing_done = threading.Event()
         self._found: dict[str, str | None] = {}
-        self._listing: dict[str, str] | None = None
-        self._listing_started = False
         self._lookups = 0
 
     def account_id(self, user_name: str) -> str | None:
@@ -42,34 +40,13 @@ class ManagerLookup:
             if key in self._found:
                 return self._found[key]
             self._lookups += 1
-            listing = self._listing
-            start = listing is None and not self._listing_started and self._lookups > self._pages()
-            if start:
-                self._listing_started = True
-        if start:
-            listing = self._list()
-        elif listing is None and self._listing_started:
-            self._listing_done.wait()
-            listing = self._listing
-        if listing is not None:
-            found = listing.get(key)
+            use_listing = self._lookups > self._pages()
+        index = self._listing() if use_listing else None
+        if index is not None:
+            found = index.listed_id(user_name)
         else:
             user = self._client().find_user("userName", user_name)
             found = user.id if user is not None else None
         with self._lock:
             self._found[key] = found
         return found
-
-    def _list(self) -> dict[str, str] | None:
-        try:
-            listing = {
-                user.user_name.casefold(): user.id
-                for user in self._list_users()
-                if user.user_name and user.id
-            }
-        except Exception:  # a listing problem must not fail writes: search one by one instead
-            listing = None
-        with self._lock:
-            self._listing = listing
-        self._listing_done.set()
-        return listing

@@ -29,13 +29,22 @@ def _key(value: Any) -> str:
 
 
 class MatchIndex:
-    """The matching values of the accounts listed once (plus those created since)."""
+    """The matching values of the accounts listed once (plus those created since), and the id
+    of each listed account by userName (for managers in other shards, `_manager_lookup`)."""
 
     def __init__(self, users: Iterable[ScimUser] = ()) -> None:
         self._values: dict[str, set[str]] = {key: set() for key in INDEXED_KEYS}
+        self._ids: dict[str, str] = {}
         self._lock = threading.Lock()
         for user in users:
             self.add({"userName": user.user_name, "externalId": user.external_id})
+            if user.user_name and user.id:
+                self._ids[_key(user.user_name)] = user.id
+
+    def listed_id(self, user_name: str) -> str | None:
+        """The id of the listed account with this userName (any case), or None."""
+        with self._lock:
+            return self._ids.get(_key(user_name))
 
     def add(self, values: Mapping[str, Any]) -> None:
         """Record an account's matching values."""
@@ -69,6 +78,8 @@ class SearchPolicy:
         self._index: MatchIndex | None = None
         self._building = False
         self._unavailable = False
+        self._settled = threading.Event()
+        """Set once the listing is built or has failed."""
 
     @property
     def index(self) -> MatchIndex | None:
@@ -93,6 +104,18 @@ class SearchPolicy:
         # While another thread lists, or when listing failed, search as before.
         return index is None or index.may_match(values, match_on)
 
+    def listing(self) -> MatchIndex | None:
+        """The index now, listing the tenant if nobody has (waits for a listing under way);
+        None when listing failed."""
+        with self._lock:
+            build = self._index is None and not self._building and not self._unavailable
+            if build:
+                self._building = True
+        if build:
+            return self._build()
+        self._settled.wait()
+        return self.index
+
     def created(self, values: Mapping[str, Any]) -> None:
         """Record a new account so a later create with the same values searches."""
         index = self.index
@@ -105,9 +128,11 @@ class SearchPolicy:
         except Exception:  # a listing problem must not fail creates: they search instead
             with self._lock:
                 self._unavailable, self._building = True, False
+            self._settled.set()
             return None
         with self._lock:
             self._index, self._building = index, False
+        self._settled.set()
         return index
 
 
