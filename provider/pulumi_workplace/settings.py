@@ -693,18 +693,16 @@ def connection_from(settings: WorkplaceSettings) -> ConnectionSettings:
     )
 
 
-_DESIRED_CONNECTION_KEYS = ("tenantUrl", "profile", "managerShape", "updateMethod")
-
-
 def desired_state_fingerprint(settings: WorkplaceSettings) -> str:
-    """A digest of the settings that decide the accounts' desired state: every program setting
-    but `shard` (its layout is hashed on its own) and the target. Operations settings, the
-    token and timeouts do not change what an account should look like."""
+    """A digest of the program settings, which decide the accounts' desired state (all but
+    `shard`, whose layout is hashed on its own). They are stack config only (no environment
+    fallback), so `pulumi-workplace shards --changed` reads them exactly as the program does;
+    a change of target (`tenantUrl`, `profile`, ...) needs a run of every shard."""
     values = settings.model_dump(by_alias=True, mode="json")
     chosen = {
         key: values.get(key)
         for key, info in SETTINGS.items()
-        if (info.section == "program" and key != "shard") or key in _DESIRED_CONNECTION_KEYS
+        if info.section == "program" and key != "shard"
     }
     text = json.dumps(chosen, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

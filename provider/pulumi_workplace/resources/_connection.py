@@ -104,12 +104,13 @@ class Connection:
             size = self._tenant_size
         return listing_pages(size, self.settings().page_size)
 
-    def _users_for_matching(self) -> list[ScimUser]:
-        # `up --refresh` has listed everyone already: reuse it rather than list again.
+    def _users_for_matching(self) -> Iterable[ScimUser]:
+        # `up --refresh` has listed everyone already: reuse it rather than list again. Page by
+        # page otherwise: 100,000 accounts are never all held as models at once.
         with self._lock:
             index = self._index
         listed = index.users_if_listed() if index is not None else None
-        return listed if listed is not None else self.client().list_users()
+        return listed if listed is not None else self.client().iter_users()
 
     def live_user(self, user_id: str) -> ScimUser | None:
         """The stored user with this id, from one paged listing per run (None if not listed)."""
