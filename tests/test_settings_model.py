@@ -99,3 +99,22 @@ def test_unknown_keys_name_the_closest_settings():
     assert unknown_settings(["workplace:zzzz"]) == [
         "workplace:zzzz is not a setting; docs/configuration.md lists them all"
     ]
+
+
+def test_the_desired_state_fingerprint_follows_program_settings_only() -> None:
+    from pulumi_workplace.settings import desired_state_fingerprint, load_settings
+
+    base = {"workplace:directory": {"format": "csv", "people": "people.csv"}}
+    first = desired_state_fingerprint(load_settings(base, environ={}))
+    # The environment (where the connection often comes from in CI) plays no part ...
+    with_env = load_settings(base, environ={"WORKPLACE_TENANT_URL": "http://127.0.0.1:1/"})
+    assert desired_state_fingerprint(with_env) == first
+    # ... nor the shard layout (hashed on its own) or an operations setting ...
+    for extra in (
+        {"workplace:shard": {"count": 3, "index": 1}},
+        {"workplace:updateThreshold": "9"},
+    ):
+        assert desired_state_fingerprint(load_settings({**base, **extra}, environ={})) == first
+    # ... but a program setting does.
+    changed = load_settings({**base, "workplace:scope": "all"}, environ={})
+    assert desired_state_fingerprint(changed) != first
