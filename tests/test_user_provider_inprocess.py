@@ -118,3 +118,52 @@ def test_an_unknown_setting_fails_check(provider):
     user_provider.configure(ConfigureRequest(config=Config(raw_config=raw, project_name="p")))
     with pytest.raises(WorkplaceError, match="did you mean workplace:token"):
         user_provider.check({}, _props(1))
+
+
+def test_diff_with_keys_to_clear_changes_only_when_something_is_stored_under_them(provider):
+    emulator, user_provider = provider
+    props = _props(1)
+    props["options"]["clear"] = ["title", "workPhone", "streetAddress"]
+    created = user_provider.create(props)
+    assert user_provider.diff(created.id, created.outs, props).changes is False
+    # Someone set a title by hand: the desired empty title is a change.
+    stored = {**created.outs, "attributes": {**created.outs["attributes"], "title": "Hand-made"}}
+    assert user_provider.diff(created.id, stored, props).changes is True
+    assert emulator.stats()["writes"] == 1
+
+
+def test_a_manager_in_another_shard_is_looked_up_once_and_pending_until_it_exists(
+    provider, emulator_token
+):
+    emulator, user_provider = provider
+    report = _props(2)
+    report["options"]["managerUserName"] = "boss@example.com"
+    created = user_provider.create(report)
+    assert created.outs["status"]["managerPending"] is True
+    assert "managerId" in created.outs["options"]["clear"]
+    # Nothing to do while the manager has no account.
+    assert user_provider.diff(created.id, created.outs, report).changes is False
+    boss = user_provider.create(_props(3, userName="boss@example.com"))
+    _runtime.reset()  # a later run: a new provider process
+    user_provider.configure(
+        ConfigureRequest(
+            config=Config(
+                raw_config={
+                    "workplace:tenantUrl": emulator.url,
+                    "workplace:token": emulator_token,
+                },
+                project_name="p",
+            )
+        )
+    )
+    assert user_provider.diff(created.id, created.outs, report).changes is True
+    updated = user_provider.update(created.id, created.outs, report)
+    assert updated.outs["attributes"]["managerId"] == boss.id
+    assert "managerPending" not in updated.outs["status"]
+    stored = next(u for u in emulator.users() if u["userName"] == "p002@example.com")
+    enterprise = stored["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]
+    assert enterprise["manager"]["managerId"] == boss.id
+    # The id found is kept: the next diff makes no lookup and sees no change.
+    before = emulator.stats()["total"]
+    assert user_provider.diff(created.id, updated.outs, report).changes is False
+    assert emulator.stats()["total"] == before

@@ -227,9 +227,10 @@ class UserProvider(ResourceProvider):
             )
             desired, state = _not_kept.without(desired, aside), _not_kept.without(state, aside)
         clear = news.get("clear") or []
-        # Identical values cannot differ: skip building and comparing two SCIM models, which
-        # is most of a no-op preview's provider time.
-        if clear or state != desired:
+        # Identical values, with nothing stored under a key to clear, cannot differ: skip
+        # building and comparing two SCIM models, which is most of a no-op preview's provider
+        # time (most people have some mapped attribute empty, so `clear` is rarely empty).
+        if state != desired or any(state.get(key) is not None for key in clear):
             before, after = to_scim_user(state), to_scim_user(desired, clear)
             changed = bool(changed_paths(before, after)) or control_changed
         else:
