@@ -33,7 +33,7 @@ from pulumi_workplace.settings import (
     desired_state_fingerprint,
     load_settings,
 )
-from pulumi_workplace.sharding import ShardSpec
+from pulumi_workplace.sharding import ShardError, ShardSpec
 
 _MAPPING_FIELDS = {
     "target": "target",
@@ -206,6 +206,9 @@ def main() -> None:
         if unknown:
             raise MappingError(unknown)
         shard = ShardSpec.from_setting(settings.shard)
+        misspelt_key = shard.key_problems(directory)
+        if misspelt_key:
+            raise ShardError(misspelt_key)
         mappings = fit_mappings(settings, overrides)
         _check_parallel(settings)
         provisioning = Provisioning(

@@ -212,6 +212,19 @@ def test_an_empty_shard_the_shards_command_and_a_refused_change_of_k(
     stacks = _stacks(project, emulator, path, 2)
     empty = stacks[_shard_of(B, 2)]
     full = stacks[_shard_of(A, 2)]
+    # A misspelt key fails the preview before any request.
+    empty.config_set_objects({"workplace:shard": {"count": 2, "index": 0, "key": "departmnt"}})
+    emulator.reset_stats()
+    refused = empty.preview(check=False)
+    assert refused.returncode != 0
+    assert "workplace:shard.key: source attribute 'departmnt' is not in the directory" in _out(
+        refused
+    )
+    assert "did you mean 'department'" in _out(refused)
+    assert emulator.stats()["total"] == 0
+    empty.config_set_objects(
+        {"workplace:shard": {"count": 2, "index": _shard_of(B, 2), "key": "department"}}
+    )
     empty.up()
     assert emulator.users() == []
     full.up()
