@@ -257,3 +257,34 @@ def test_widen_provider_pool_raises_the_limit_of_the_pool_it_runs_in() -> None:
     finally:
         pool.shutdown()
     assert workarounds.widen_provider_pool(16) == 4  # not in a provider worker: unchanged
+
+
+def test_debug_messages_without_a_resource_are_sent_without_waiting() -> None:
+    from pulumi.runtime.proto import engine_pb2
+
+    from pulumi_workplace.resources import _sdk_workarounds as workarounds
+
+    class _Call:
+        def __init__(self) -> None:
+            self.waited: list[str] = []
+            self.later: list[str] = []
+
+        def __call__(self, request: object) -> None:
+            self.waited.append(request.message)  # type: ignore[attr-defined]
+
+        def future(self, request: object) -> None:
+            self.later.append(request.message)  # type: ignore[attr-defined]
+
+    class _Engine:
+        Log = _Call()
+
+    engine = _Engine()
+    if not workarounds._log_source_checked():
+        assert workarounds.install_async_debug_logs() is False
+        return
+    workarounds._log_without_waiting_for_debug(engine, engine_pb2.DEBUG, "d", None, None, None)
+    workarounds._log_without_waiting_for_debug(engine, engine_pb2.INFO, "i", None, None, None)
+    workarounds._log_without_waiting_for_debug(engine, engine_pb2.WARNING, "w", None, 3, None)
+    assert engine.Log.later == ["d"]
+    assert engine.Log.waited == ["i", "w"]
+    assert workarounds.install_async_debug_logs() is True  # installed by importing the package

@@ -269,7 +269,8 @@ pulumi.export("department", ada.department)
 pulumi.export("work_email", ada.attribute("workEmail"))
 pulumi.export("title", ada.title)
 pulumi.export("claimed", ada.claimed)
-pulumi.export("managed", ada.status.apply(lambda status: status["managed"]))
+pulumi.export("managed", ada.managed)
+pulumi.export("managed_in_state", ada.status.apply(lambda status: status["managed"]))
 """
 
 
@@ -282,6 +283,8 @@ def test_outputs_read_from_the_attributes_and_status_properties(workplace_projec
         "work_email": "ada@example.com",
         "claimed": False,
         "managed": ["active", "department", "userName", "workEmail"],
+        # Stored packed: one value instead of one per key (resources/_user_props.py).
+        "managed_in_state": "active,department,userName,workEmail",
     }
     # Three properties per account, not one per attribute.
     (user,) = project.resources("workplace:User")

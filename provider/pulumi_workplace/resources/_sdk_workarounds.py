@@ -198,13 +198,15 @@ def _log_without_waiting_for_debug(
 ) -> None:
     from pulumi.runtime.proto import engine_pb2
 
-    if severity != engine_pb2.DEBUG or resource is not None:
+    send_later = getattr(getattr(engine, "Log", None), "future", None)
+    if severity != engine_pb2.DEBUG or resource is not None or send_later is None:
+        # Not a debug message, or not a gRPC engine (`set_mocks`): as the SDK does it.
         _SDK_LOG(engine, severity, message, resource, stream_id, ephemeral)
         return
     request = engine_pb2.LogRequest(
         severity=severity, message=message, urn="", streamId=stream_id or 0, ephemeral=ephemeral
     )
-    engine.Log.future(request)
+    send_later(request)
 
 
 def install_async_debug_logs() -> bool:

@@ -19,6 +19,12 @@ Inside the provider the three are merged into one flat dict (`flatten`) so that 
 diff and the provisioning log read `props["department"]`; `nest` turns it back. States written
 in the earlier flat layout (every key at the top level) are read as they are, and the next
 `up` rewrites them (an update without a request to Workplace).
+
+The two lists of catalogue keys, `options.clear` (keys to empty: most people have a dozen
+mapped attributes without a value) and `status.managed`, are stored as one comma-separated
+string each (`pack_keys`): every list element is another `Output` in the program and another
+value for the engine to diff, and these two made up half of a `User`'s values. `flatten` turns
+them back into lists (and reads the lists of states written before).
 """
 
 from __future__ import annotations
@@ -33,6 +39,23 @@ OPTIONS = "options"
 STATUS = "status"
 OPTION_KEYS = ("matchOn", "deprovision", "clear", "createOnly", "stack", "managerUserName")
 STATUS_KEYS = ("claimed", "adopted", "managed", "notKept", "managerPending")
+KEY_LISTS = ("clear", "managed")
+"""Lists of catalogue keys, stored packed (see the module docstring)."""
+
+
+def pack_keys(keys: Any) -> Any:
+    """A list of catalogue keys as one string (`"a,b"`; `""` for none); other values as given
+    (an unknown value during a preview)."""
+    if isinstance(keys, (list, tuple)):
+        return ",".join(str(key) for key in keys)
+    return keys
+
+
+def unpack_keys(value: Any) -> Any:
+    """The list of a packed string (or a list from an earlier state, as it is)."""
+    if isinstance(value, str):
+        return [key for key in value.split(",") if key]
+    return value
 
 
 def is_nested(props: Mapping[str, Any]) -> bool:
@@ -58,6 +81,9 @@ def flatten(props: Mapping[str, Any]) -> dict[str, Any]:
             if k not in (ATTRIBUTES, OPTIONS, STATUS) and not k.startswith("__")
         }
     )
+    for key in KEY_LISTS:
+        if key in flat:
+            flat[key] = unpack_keys(flat[key])
     return flat
 
 
@@ -70,10 +96,10 @@ def nest(flat: Mapping[str, Any], *, with_status: bool = True) -> dict[str, Any]
         if key in BY_KEY:
             props[ATTRIBUTES][key] = value
         elif key in OPTION_KEYS:
-            props[OPTIONS][key] = value
+            props[OPTIONS][key] = pack_keys(value) if key in KEY_LISTS else value
         elif key in STATUS_KEYS:
             if with_status:
-                props[STATUS][key] = value
+                props[STATUS][key] = pack_keys(value) if key in KEY_LISTS else value
         else:
             props[key] = value
     return props

@@ -10,7 +10,13 @@ import pulumi
 
 from pulumi_workplace.attributes import BY_FIELD, UserAttributes
 from pulumi_workplace.resources._base import WorkplaceDynamicResource
-from pulumi_workplace.resources._user_props import ATTRIBUTES, OPTIONS, STATUS
+from pulumi_workplace.resources._user_props import (
+    ATTRIBUTES,
+    OPTIONS,
+    STATUS,
+    pack_keys,
+    unpack_keys,
+)
 from pulumi_workplace.resources._user_provider import UserProvider
 
 DeprovisionMode = Literal["deactivate", "delete", "retain"]
@@ -46,7 +52,7 @@ class UserArgs(UserAttributes):
         options: dict[str, Any] = {
             "matchOn": list(self.match_on),
             "deprovision": self.deprovision,
-            "clear": list(self.clear),
+            "clear": pack_keys(list(self.clear)),
             "createOnly": dict(self.create_only or {}),
         }
         if self.manager_user_name:
@@ -61,7 +67,8 @@ class User(WorkplaceDynamicResource, module="workplace", name="User"):
     Outputs: `id` (the Workplace id); `attributes`, the managed attributes as Workplace stored
     them (catalogue keys, e.g. `attributes["workEmail"]`), each also readable as a snake_case
     attribute (`user.department`, `user.work_email`; `None` when not managed); `status`, with
-    `claimed`, `adopted` and `managed` (also `user.claimed`, `user.adopted`); `options`.
+    `claimed`, `adopted` and `managed` (also `user.claimed`, `user.adopted`, `user.managed`;
+    in state `managed` and `options["clear"]` are comma-separated strings); `options`.
     """
 
     attributes: pulumi.Output[dict[str, Any]]
@@ -96,6 +103,13 @@ class User(WorkplaceDynamicResource, module="workplace", name="User"):
     def claimed(self) -> pulumi.Output[bool]:
         """Whether the person has claimed (activated) the account."""
         return self.status.apply(lambda status: bool((status or {}).get("claimed")))
+
+    @property
+    def managed(self) -> pulumi.Output[list[str]]:
+        """The catalogue keys this resource manages (set or cleared)."""
+        return self.status.apply(
+            lambda status: list(unpack_keys((status or {}).get("managed")) or [])
+        )
 
     @property
     def adopted(self) -> pulumi.Output[bool]:
