@@ -9,8 +9,9 @@ on one file backend; each stack's config differs only in `workplace:shard.index`
 2. ``preview``     every shard's ``pulumi preview --expect-no-changes``
 3. ``one_change``  one person's title changes: ``pulumi-workplace shards --changed`` and the
                    ``up`` of the shard it lists; the time until the PATCH reaches the emulator
-4. ``move``        1% of the people move to a department in another shard: ``shards
-                   --changed`` and the listed shards; 0 deactivations, 0 creates
+4. ``move``        1% of the people move from one shard's departments to another shard's:
+                   ``shards --changed`` and the two shards it lists, run at the same time;
+                   0 deactivations, 0 creates
 
 Per shard job: wall seconds, and the peak RSS of the job's processes (engine, language host,
 program, provider; the sum of each one's VmHWM, an upper bound of the job's peak). Targets are
@@ -48,6 +49,7 @@ from scale import (  # the shared harness of benchmarks/scale.py
 )
 
 PROJECT = "wp-shards"
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 _SHARDS_COMMAND = (sys.executable, "-m", "pulumi_workplace.cli", "shards")
 DEPARTMENT_SIZE = 100
 TARGETS = {
@@ -330,6 +332,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "jobs": ups,
             "accounts": len(accounts),
             "active": sum(bool(u.get("active")) for u in accounts),
+            "moved_in_new_department": sum(
+                (u.get(ENTERPRISE) or {}).get("department") == moves[i]["department"]
+                for u in accounts
+                for i in [int(u["userName"][4:10])]
+                if i in moves
+            ),
             "emulator": stats,
         }
     finally:
@@ -339,27 +347,26 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _moves(people: int, shards: int, share: float) -> dict[int, dict[str, str]]:
-    """`share` of the people, each to a department in another shard (not heads)."""
+    """`share` of the tenant (not heads), all from departments of one shard to a department of
+    another: the two shard jobs run at the same time, so the release and the adoption race."""
     from pulumi_workplace.directory import Person
     from pulumi_workplace.sharding import ShardSpec
 
     spec = ShardSpec(count=shards, key="department")
 
     def shard(department: str) -> int:
-        return spec.shard_of(
-            Person(id="x", attributes={"userPrincipalName": "x@y", "department": department})
-        )
+        person = Person(id="x", attributes={"userPrincipalName": "x@y", "department": department})
+        return spec.shard_of(person)
 
     departments = [department_of(i) for i in range(0, people, DEPARTMENT_SIZE)]
-    moves: dict[int, dict[str, str]] = {}
-    step = int(1 / share)
-    for i in range(3, people, step):
-        here = shard(department_of(i))
-        target = next(
-            d for d in departments[(i // DEPARTMENT_SIZE) + 1 :] + departments if shard(d) != here
-        )
-        moves[i] = {"department": target}
-    return moves
+    source = shard(departments[0])
+    target = next(d for d in departments if shard(d) != source)
+    candidates = [
+        i for i in range(people) if i % DEPARTMENT_SIZE and shard(department_of(i)) == source
+    ]
+    wanted = int(people * share)
+    step = max(1, len(candidates) // wanted)
+    return {i: {"department": target} for i in candidates[::step][:wanted]}
 
 
 def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -407,7 +414,8 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             "POST": stats.get("by_method_kind", {}).get("POST users", 0),
         },
         move.get("active") == report["people"]
-        and stats.get("by_method_kind", {}).get("POST users", 0) == 0,
+        and stats.get("by_method_kind", {}).get("POST users", 0) == 0
+        and move.get("moved_in_new_department") == move.get("moved"),
     )
     return checks
 

@@ -155,7 +155,11 @@ class Provisioning(pulumi.ComponentResource):
             managed_output_name(name), pulumi.Output.secret(result.apply(lambda r: r["managed"]))
         )
         pulumi.export(shard_output_name(name), self._shard.layout())
-        pulumi.export(digest_output_name(name), result.apply(lambda r: r["digest"]))
+        # A hash, not a secret (the bookkeeping it is derived along with is one): plain, so that
+        # `pulumi stack output` shows it to `pulumi-workplace shards --changed`.
+        pulumi.export(
+            digest_output_name(name), pulumi.Output.unsecret(result.apply(lambda r: r["digest"]))
+        )
         self.register_outputs(
             {"counts": self.counts, "userIds": self.user_ids, "deactivated": self.deactivated}
         )
