@@ -256,7 +256,8 @@ def _wall(results: list[dict[str, Any]]) -> float:
     return round(sum(r["wall_s"] for r in results), 1)
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def run(args: argparse.Namespace, save: Any = lambda report: None) -> dict[str, Any]:
+    """All phases; `save(report)` after each, so a stopped run keeps what it measured."""
     base = Path(tempfile.mkdtemp(prefix="wp-shards-"))
     bench = Bench(base, args.people, args.shards, args.page_size)
     report: dict[str, Any] = {
@@ -283,10 +284,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "emulator": bench.emulator.stats(),
         }
         print(json.dumps({"provision_wall_s": report["provision"]["wall_s"]}), flush=True)
+        save(report)
 
         bench.emulator.reset()
         preview = bench.jobs(everything, "preview", "--expect-no-changes")
         report["preview"] = {"jobs": preview, "emulator": bench.emulator.stats()}
+        save(report)
 
         bench.emulator.reset()
         person = args.people // 2 + 7
@@ -315,6 +318,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "jobs": ups,
             "emulator": bench.emulator.stats(),
         }
+        save(report)
 
         bench.emulator.reset()
         moves = _moves(args.people, args.shards, share=0.01)
@@ -427,11 +431,14 @@ def main() -> int:
     parser.add_argument("--page-size", type=int, default=1000)
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args()
-    report = run(args)
-    text = json.dumps(report, indent=2)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(text)
+
+    def save(report: dict[str, Any]) -> None:
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps({**report, "targets": targets(report)}, indent=2))
+
+    report = run(args, save)
+    save(report)
     for check in report["targets"]:
         verdict = "MET " if check["met"] else "MISS"
         print(f"{verdict} {check['name']}: {check['measured']} ({check['target']})")
