@@ -22,13 +22,12 @@ import argparse
 import json
 import math
 import re
-import shutil
-import subprocess
 import sys
 from concurrent import futures
 from pathlib import Path
 from typing import Any
 
+from pulumi_workplace._stack_cli import CommandError, stack_config, stack_outputs
 from pulumi_workplace.directory import InputError
 from pulumi_workplace.planning import ShardOverview, shard_overview
 from pulumi_workplace.program import load_directory
@@ -77,50 +76,10 @@ def add_parser(commands: Any) -> None:
     parser.set_defaults(run=_run)
 
 
-class _CommandError(Exception):
-    pass
-
-
-def _pulumi() -> str:
-    found = shutil.which("pulumi")
-    if not found:
-        raise _CommandError("the pulumi CLI is not on PATH")
-    return found
-
-
-def stack_config(folder: Path, stack: str) -> dict[str, Any]:
-    """`key -> value` of a stack's config (project config included; secrets left out)."""
-    result = subprocess.run(
-        [_pulumi(), "config", "--json", "--stack", stack, "--non-interactive"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise _CommandError(f"cannot read the config of stack {stack!r}: {result.stderr.strip()}")
-    raw: dict[str, Any] = json.loads(result.stdout or "{}")
-    values: dict[str, Any] = {}
-    for key, entry in raw.items():
-        if not isinstance(entry, dict) or entry.get("secret"):
-            continue
-        values[key] = entry["objectValue"] if "objectValue" in entry else entry.get("value")
-    return values
-
-
 def stack_digest(folder: Path, stack: str, component: str) -> str | None:
     """The desired-state digest a stack exported after its last complete run, or None."""
-    result = subprocess.run(
-        [_pulumi(), "stack", "output", "--json", "--stack", stack, "--non-interactive"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        return None  # no such stack yet: it has everything to do
-    outputs = json.loads(result.stdout or "{}")
-    value = outputs.get(digest_output_name(component))
+    outputs = stack_outputs(folder, stack)
+    value = (outputs or {}).get(digest_output_name(component))
     return value if isinstance(value, str) else None
 
 
@@ -128,14 +87,14 @@ def stack_pattern(stack: str, spec: ShardSpec, given: str | None) -> str:
     """The shards' stack names, `{index}` standing for the shard index."""
     if given:
         if "{index}" not in given:
-            raise _CommandError("--stack-name must contain {index}, e.g. prod-{index}")
+            raise CommandError("--stack-name must contain {index}, e.g. prod-{index}")
         return given
     match = re.fullmatch(rf"(.*?){spec.index}", stack)
     if spec.sharded and match:
         return match.group(1) + "{index}"
     if not spec.sharded:
         return stack
-    raise _CommandError(
+    raise CommandError(
         f"stack {stack!r} does not end with its shard index {spec.index}; "
         "name the shards' stacks with --stack-name, e.g. prod-{index}"
     )
@@ -143,7 +102,7 @@ def stack_pattern(stack: str, spec: ShardSpec, given: str | None) -> str:
 
 def _overview(folder: Path, settings: WorkplaceSettings, spec: ShardSpec) -> ShardOverview:
     if settings.directory is None:
-        raise _CommandError("workplace:directory is not set in this stack's config")
+        raise CommandError("workplace:directory is not set in this stack's config")
     directory = load_directory(settings.directory, folder)
     return shard_overview(
         directory,
@@ -169,7 +128,7 @@ def _run(args: argparse.Namespace) -> int:
         spec = ShardSpec.from_setting(settings.shard)
         pattern = stack_pattern(args.stack, spec, args.stack_name)
         overview = _overview(folder, settings, spec)
-    except (_CommandError, SettingsError, InputError) as error:
+    except (CommandError, SettingsError, InputError) as error:
         print(f"pulumi-workplace shards: {error}", file=sys.stderr)
         return 2
     needed = max(1, math.ceil(overview.in_scope / args.max_per_stack))

@@ -1,4 +1,4 @@
-"""The `pulumi-workplace` command: emulator, test-connection, report, urn, shards."""
+"""The `pulumi-workplace` command: emulator, test-connection, report, urn, shards, discover."""
 
 from __future__ import annotations
 
@@ -26,10 +26,11 @@ def _build_parser() -> argparse.ArgumentParser:
     _connection_cli.add_parser(commands)
     _report_cli.add_parser(commands)
 
-    from pulumi_workplace import _shards_cli, _urn_cli
+    from pulumi_workplace import _discover_cli, _shards_cli, _urn_cli
 
     _urn_cli.add_parser(commands)
     _shards_cli.add_parser(commands)
+    _discover_cli.add_parser(commands)
     return parser
 
 

@@ -7,12 +7,14 @@
     │   ├── AssignmentError            an assignment (unknown group or person, role)
     │   ├── MappingError               a mapping, or its evaluation for one person
     │   ├── ScopingError               a scoping filter
-    │   └── ProvisioningInputError     the plan as a whole (shared matching values, cycles)
+    │   ├── ProvisioningInputError     the plan as a whole (shared matching values, cycles)
+    │   └── KeepPatternsError          a workplace:keepAccounts pattern (census.py)
     ├── ScimError                      the SCIM service answered badly or could not be reached
     │   └── AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError,
     │       ThrottledError, ServerError, ClientRequestError, BadRequestError,
     │       ScimConnectionError, TLSError, InsecureTransportError, ClaimedAccountError,
     │       DuplicateTargetError, UnexpectedResponseError        (scim/errors.py)
+    │   └── AccountListingError        listing the whole tenant failed (operations/discovery.py)
     ├── RunRefused                     a write refused by the run's own rules, before sending
     │   ├── PausedError                workplace:provisioningStatus is off
     │   ├── CircuitOpenError           the circuit breaker is open

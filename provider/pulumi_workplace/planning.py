@@ -288,6 +288,41 @@ class ShardOverview(BaseModel):
     """Each shard's desired-state digest, as its stack exports it after a complete run."""
 
 
+def scope_members(
+    directory: Directory,
+    *,
+    assignments: Sequence[Assignment | MappingABC[str, Any]],
+    roles: Sequence[str],
+    scope: Scope = "assigned",
+    scoping_filters: Sequence[ScopingFilter | dict[str, Any]] = (),
+    nested_groups: bool | int = False,
+    shard: ShardSpec | None = None,
+    assignments_setting: str = "assignments",
+    roles_setting: str = "roles",
+) -> dict[str, str | None]:
+    """Person id -> role, for everyone in scope whichever shard they are in (no state).
+
+    Raises `ProvisioningInputError` as `plan_provisioning` would for the same inputs.
+    """
+    problems: list[str] = []
+    resolution = _resolve(
+        directory,
+        assignments,
+        roles,
+        nested_groups,
+        problems,
+        setting=assignments_setting,
+        roles_setting=roles_setting,
+    )
+    filters = _filters(scoping_filters, problems)
+    problems.extend((shard or ShardSpec()).key_problems(directory))
+    if problems:
+        raise ProvisioningInputError(
+            problems, summary=f"provisioning inputs: {len(problems)} problem(s)"
+        )
+    return _in_scope(directory, resolution, filters, scope)
+
+
 def shard_overview(
     directory: Directory,
     *,
@@ -305,24 +340,18 @@ def shard_overview(
 
     Raises `ProvisioningInputError` as `plan_provisioning` would for the same inputs.
     """
-    problems: list[str] = []
-    resolution = _resolve(
+    shard = shard or ShardSpec()
+    members = scope_members(
         directory,
-        assignments,
-        roles,
-        nested_groups,
-        problems,
-        setting=assignments_setting,
+        assignments=assignments,
+        roles=roles,
+        scope=scope,
+        scoping_filters=scoping_filters,
+        nested_groups=nested_groups,
+        shard=shard,
+        assignments_setting=assignments_setting,
         roles_setting=roles_setting,
     )
-    filters = _filters(scoping_filters, problems)
-    shard = shard or ShardSpec()
-    problems.extend(shard.key_problems(directory))
-    if problems:
-        raise ProvisioningInputError(
-            problems, summary=f"provisioning inputs: {len(problems)} problem(s)"
-        )
-    members = _in_scope(directory, resolution, filters, scope)
     groups: list[list[str]] = [[] for _ in range(shard.count)]
     for person_id in members:
         person = directory.person_by_id(person_id)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pulumi
 
+from pulumi_workplace.census import KeepPatterns
 from pulumi_workplace.directory import Directory, InputError
 from pulumi_workplace.mapping import (
     Mapping,
@@ -23,8 +24,13 @@ from pulumi_workplace.mapping import (
     merge_mappings,
 )
 from pulumi_workplace.mapping.sources import unknown_sources
-from pulumi_workplace.operations.discovery import discover_target
+from pulumi_workplace.operations.discovery import (
+    AccountListingError,
+    discover_target,
+    list_accounts,
+)
 from pulumi_workplace.resources._program_config import ProgramConfig, stack_config_keys
+from pulumi_workplace.resources._unmanaged import UnmanagedAccounts, tenant_accounts
 from pulumi_workplace.resources.provisioning import Provisioning
 from pulumi_workplace.settings import (
     SettingsError,
@@ -180,6 +186,24 @@ def _check_parallel(settings: WorkplaceSettings) -> None:
         )
 
 
+def unmanaged_accounts(settings: WorkplaceSettings) -> UnmanagedAccounts | None:
+    """The tenant as listed for `workplace:unmanagedAccounts` (None with `ignore`).
+
+    Called after every input check, so a bad setting still fails with no request.
+    """
+    keep = KeepPatterns(settings.keep_accounts)
+    if settings.unmanaged_accounts == "ignore":
+        return None
+    try:
+        listed = list_accounts(settings)
+    except (SettingsError, AccountListingError) as error:
+        raise ConfigError(
+            f"workplace:unmanagedAccounts is {settings.unmanaged_accounts}, which lists the "
+            f"tenant: {error}"
+        ) from None
+    return UnmanagedAccounts(settings.unmanaged_accounts, keep, tenant_accounts(listed))
+
+
 def main() -> None:
     """Build the `Provisioning` component from `workplace:` stack config."""
     base = Path.cwd()
@@ -209,7 +233,9 @@ def main() -> None:
         misspelt_key = shard.key_problems(directory)
         if misspelt_key:
             raise ShardError(misspelt_key)
+        KeepPatterns(settings.keep_accounts)  # a bad pattern fails before any request
         mappings = fit_mappings(settings, overrides)
+        unmanaged = unmanaged_accounts(settings)
         _check_parallel(settings)
         provisioning = Provisioning(
             settings.name,
@@ -228,6 +254,7 @@ def main() -> None:
             roles_setting="workplace:roles",
             shard=shard,
             fingerprint=desired_state_fingerprint(settings),
+            unmanaged=unmanaged,
         )
     except InputError as error:
         raise pulumi.RunError(str(error)) from None

@@ -240,6 +240,24 @@ class WorkplaceSettings(BaseModel):
     name: str = _setting(
         "name", "workplace", "text", "program", "Name of the Provisioning component"
     )
+    unmanaged_accounts: Literal["ignore", "report", "deactivate"] = _setting(
+        "unmanagedAccounts",
+        "ignore",
+        "text",
+        "program",
+        "Accounts that match no person in the directory: ignore, report (in every preview and "
+        "run report) or deactivate (taken over and deactivated, counted by the guard); "
+        "docs/operations.md",
+        choices=("ignore", "report", "deactivate"),
+    )
+    keep_accounts: list[str] = _setting(
+        "keepAccounts",
+        [],
+        "list",
+        "program",
+        "userName patterns (`*`, `?`, any case) of accounts workplace:unmanagedAccounts never "
+        "deactivates: service and break-glass accounts",
+    )
     shard: dict[str, Any] | None = _setting(
         "shard",
         None,

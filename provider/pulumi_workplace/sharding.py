@@ -117,6 +117,12 @@ class ShardSpec(BaseModel):
             return 0
         return jump_hash(_key_number(self.key_of(person)), self.count)
 
+    def shard_of_value(self, value: str) -> int:
+        """The shard a value hashes to (accounts that match no person: by their id)."""
+        if self.count == 1:
+            return 0
+        return jump_hash(_key_number(value), self.count)
+
     def layout(self) -> dict[str, Any]:
         """What the stack records and compares next run: a change of any part moves people."""
         return {"count": self.count, "index": self.index, "key": self.key}

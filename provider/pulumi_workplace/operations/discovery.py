@@ -1,4 +1,5 @@
-"""The program's look at the target before it plans: what the SCIM server says it can store.
+"""The program's look at the target before it plans: what the SCIM server says it can store,
+and (for `workplace:unmanagedAccounts` and `pulumi-workplace discover`) every account it holds.
 
 Read once per `pulumi preview` / `up` by the root program, after the input is checked (so bad
 input still fails with no request) and before the mappings are fixed: three GETs at most
@@ -12,11 +13,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pulumi_workplace.profiles import PROFILES
-from pulumi_workplace.scim import ScimError, ServerCapabilities
+from pulumi_workplace.scim import ScimError, ScimUser, ServerCapabilities
 from pulumi_workplace.scim.errors import token_masker
 from pulumi_workplace.settings import SettingsError, WorkplaceSettings, connection_from
 
-__all__ = ["TargetDiscovery", "discover_target"]
+__all__ = [
+    "LISTING_PAGE_SIZE",
+    "AccountListingError",
+    "TargetDiscovery",
+    "discover_target",
+    "list_accounts",
+]
+
+LISTING_PAGE_SIZE = 100
+"""The least `count` a whole-tenant listing asks for: at most N/100 + 1 pages of N accounts."""
+
+
+class AccountListingError(ScimError):
+    """The tenant could not be listed (the message is masked: it never holds the token)."""
+
 
 # A preview should not wait long for optional endpoints: a short budget, few attempts.
 _ATTEMPTS = 3
@@ -73,3 +88,20 @@ def discover_target(
             "as PUT (workplace:updateMethod)"
         )
     return TargetDiscovery(capabilities, tuple(notes))
+
+
+def list_accounts(
+    settings: WorkplaceSettings, environ: Mapping[str, str] | None = None
+) -> list[ScimUser]:
+    """Every account in the tenant, listed once at `workplace:pageSize` (at least 100).
+
+    Raises `SettingsError` without a token and `AccountListingError` when the listing fails.
+    """
+    connection = connection_from(settings)
+    token = connection.token.get_secret_value()
+    try:
+        with connection.client() as client:
+            return client.list_users(page_size=max(connection.page_size, LISTING_PAGE_SIZE))
+    except (ScimError, ValueError) as error:
+        detail = token_masker((token,)).text(str(error))
+        raise AccountListingError(f"listing the accounts of the tenant failed: {detail}") from None

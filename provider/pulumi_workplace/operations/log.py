@@ -52,6 +52,7 @@ Action = Literal[
     "guard",
     "paused",
     "not_kept",
+    "unmanaged",
 ]
 Status = Literal["success", "failure", "skipped", "warning"]
 

@@ -50,6 +50,8 @@ class RunSummary(BaseModel):
     stacks: list[str] = Field(default_factory=list)
     not_kept: dict[str, int] = Field(default_factory=dict)
     """Attribute -> accounts where the server did not keep the value written."""
+    unmanaged: list[str] = Field(default_factory=list)
+    """Per run, the line naming the accounts that match no person (workplace:unmanagedAccounts)."""
     first_time: datetime | None = None
     last_time: datetime | None = None
 
@@ -59,6 +61,9 @@ class RunSummary(BaseModel):
         return self.by_status.get("failure", 0)
 
 
+_UNMANAGED_TITLE = "Accounts that match no person in the directory"
+
+
 def summarise(records: Iterable[LogRecord]) -> RunSummary:
     """Count records by action and status, and list the failures."""
     by_action: Counter[str] = Counter()
@@ -66,6 +71,7 @@ def summarise(records: Iterable[LogRecord]) -> RunSummary:
     pairs: dict[str, Counter[str]] = {}
     failures: list[Failure] = []
     not_kept: Counter[str] = Counter()
+    unmanaged: dict[str, str] = {}
     runs: dict[str, None] = {}
     stacks: dict[str, None] = {}
     first: datetime | None = None
@@ -82,6 +88,8 @@ def summarise(records: Iterable[LogRecord]) -> RunSummary:
         last = entry.time if last is None or entry.time > last else last
         if entry.action == "not_kept":
             not_kept.update(change.attribute for change in entry.changes)
+        if entry.action == "unmanaged" and entry.error:
+            unmanaged[entry.run_id] = entry.error
         if entry.status == "failure":
             failures.append(
                 Failure(
@@ -103,6 +111,7 @@ def summarise(records: Iterable[LogRecord]) -> RunSummary:
         },
         failures=failures,
         not_kept=dict(sorted(not_kept.items())),
+        unmanaged=list(unmanaged.values()),
         runs=list(runs),
         stacks=list(stacks),
         first_time=first,
@@ -209,6 +218,10 @@ def render_terminal(
         out.append(_NOT_KEPT_TITLE)
         out += _table(_NOT_KEPT_HEADER, _not_kept_rows(summary), numeric={1})
         out.append("")
+    if summary.unmanaged:
+        out.append(_UNMANAGED_TITLE)
+        out += [terminal_cell(line) for line in summary.unmanaged]
+        out.append("")
     if not summary.failures:
         out.append(_paint("No failures.", _GREEN, use))
         return "\n".join(out) + "\n"
@@ -244,6 +257,10 @@ def render_markdown(summary: RunSummary, *, max_failures: int = DEFAULT_MAX_FAIL
     if summary.not_kept:
         out += [f"### {_NOT_KEPT_TITLE}", ""]
         out += _markdown_table(_NOT_KEPT_HEADER, _not_kept_rows(summary), numeric={1})
+        out.append("")
+    if summary.unmanaged:
+        out += [f"### {_UNMANAGED_TITLE}", ""]
+        out += [f"- {markdown_cell(line)}" for line in summary.unmanaged]
         out.append("")
     if not summary.failures:
         out.append("No failures.")

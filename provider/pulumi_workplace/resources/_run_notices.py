@@ -1,4 +1,5 @@
-"""Program-side run rules: provisioning paused, notices when a guard trips, people skipped."""
+"""Program-side run rules: provisioning paused, notices when a guard trips, people skipped,
+accounts that match no person."""
 
 from __future__ import annotations
 
@@ -50,6 +51,15 @@ def record_skipped(config: ProgramConfig, reasons: list[str]) -> None:
     for reason in reasons:
         person = reason.split(": ", 1)[0]
         log.record("skip", person=person, workplace_id=None, status="skipped", error=reason)
+
+
+def record_unmanaged(config: ProgramConfig, line: str) -> None:
+    """Log the accounts that match no person once per run (`up` only), for the run report."""
+    if pulumi.runtime.is_dry_run():
+        return
+    log = _log(config)
+    if log is not None:
+        log.record("unmanaged", person=None, workplace_id=None, status="warning", error=line)
 
 
 def notify_guard(

@@ -37,7 +37,15 @@ from pulumi_workplace.attributes import BY_KEY
 ATTRIBUTES = "attributes"
 OPTIONS = "options"
 STATUS = "status"
-OPTION_KEYS = ("matchOn", "deprovision", "clear", "createOnly", "stack", "managerUserName")
+OPTION_KEYS = (
+    "matchOn",
+    "deprovision",
+    "clear",
+    "createOnly",
+    "stack",
+    "managerUserName",
+    "accountId",
+)
 STATUS_KEYS = ("claimed", "adopted", "managed", "notKept", "managerPending")
 KEY_LISTS = ("clear", "managed")
 """Lists of catalogue keys, stored packed (see the module docstring)."""

@@ -33,6 +33,7 @@ from pulumi_workplace.operations.guard import RELEASE_ON_REMOVE_ENV
 from pulumi_workplace.resources import _matching, _not_kept, _run, _runtime, _watchdog
 from pulumi_workplace.resources._user_props import flatten, is_nested, nest
 from pulumi_workplace.resources._user_validation import (
+    ACCOUNT_ID,
     CONTROL_KEYS,
     MANAGER_USER_NAME,
     check_user,
@@ -111,8 +112,9 @@ def _outputs(
 ) -> dict[str, Any]:
     managed = _managed_keys(props)
     outs: dict[str, Any] = {k: props.get(k) for k in CONTROL_KEYS}
-    if props.get(MANAGER_USER_NAME):
-        outs[MANAGER_USER_NAME] = props[MANAGER_USER_NAME]
+    for key in (MANAGER_USER_NAME, ACCOUNT_ID):
+        if props.get(key):
+            outs[key] = props[key]
     if manager_pending:
         outs["managerPending"] = True
     outs.update(observed_values(stored, managed))
@@ -253,12 +255,15 @@ class UserProvider(ResourceProvider):
 
         policy = runtime.connection.search_policy()
 
+        taken_over = props.get(ACCOUNT_ID)
+
         def create_or_adopt() -> tuple[ScimUser, bool, dict[str, tuple[Any, Any]] | None]:
-            existing = (
-                _matching.find_by_matching(client, desired, match_on)
-                if policy.needs_search(values, match_on)
-                else None
-            )
+            if taken_over:
+                existing: ScimUser | None = _account_to_take_over(client, str(taken_over), who)
+            elif policy.needs_search(values, match_on):
+                existing = _matching.find_by_matching(client, desired, match_on)
+            else:
+                existing = None
             if existing is not None and existing.id is not None:
                 runtime.adoptions.claim(existing.id, who)
                 # Adopt: `pulumi import` cannot work for dynamic resources; matching is the way.
@@ -282,7 +287,10 @@ class UserProvider(ResourceProvider):
             "create",
             props,
             create_or_adopt,
-            describe=lambda r: ("adopt" if r[1] else "create", r[2] if r[1] else _created(values)),
+            describe=lambda r: (
+                _adopt_action(r[2]) if taken_over else "adopt" if r[1] else "create",
+                r[2] if r[1] else _created(values),
+            ),
             identify=lambda r: r[0].id,
         )
         assert stored.id is not None, "Workplace returned a user without an id"
@@ -423,6 +431,32 @@ class UserProvider(ResourceProvider):
                     {"active": (True, False)} if taken != "none" else None,
                 ),
             )
+
+
+def _adopt_action(changes: Mapping[str, tuple[Any, Any]] | None) -> str:
+    """How the log names a take-over: a deactivation when it ended an active account."""
+    active = (changes or {}).get("active")
+    return "deactivate" if active is not None and active[1] is False else "adopt"
+
+
+def _account_to_take_over(client: Any, account_id: str, who: str) -> ScimUser:
+    """The account `accountId` names, still under the userName it was planned for.
+
+    A create that takes over an account never POSTs: an account gone or renamed since the
+    preview fails this resource alone, with nothing written.
+    """
+    found: ScimUser | None = client.get_user(account_id)
+    if found is None or found.id is None:
+        raise WorkplaceError(
+            f"{who}: account {account_id} is no longer in the tenant; nothing was taken over "
+            "(the next preview will not list it)"
+        )
+    if (found.user_name or "").casefold() != who.casefold():
+        raise WorkplaceError(
+            f"{who}: account {account_id} is now named {found.user_name!r}; it was not taken "
+            "over (the next preview classifies it again)"
+        )
+    return found
 
 
 def _stored_of(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

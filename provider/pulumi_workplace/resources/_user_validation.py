@@ -20,6 +20,8 @@ DEPROVISION_MODES = ("deactivate", "delete", "retain")
 CONTROL_KEYS = ("matchOn", "deprovision", "clear", "createOnly", "stack")
 """Options every `User` has (kept even when null)."""
 MANAGER_USER_NAME = "managerUserName"
+ACCOUNT_ID = "accountId"
+"""The option naming the one existing account a create takes over (never a POST)."""
 """The option set only for a manager in another shard: looked up by userName when written."""
 OUTPUT_ONLY_KEYS = ("claimed", "adopted", "managed", "notKept", "managerPending")
 
@@ -102,9 +104,9 @@ def check_user(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[CheckFailu
     for key, value in news.items():
         if key.startswith("__") or key in CONTROL_KEYS:
             continue
-        if key == MANAGER_USER_NAME:
+        if key in (MANAGER_USER_NAME, ACCOUNT_ID):
             if value is not None and (not isinstance(value, str) or not value.strip()):
-                failures.append(CheckFailure(key, "managerUserName must be a non-empty string"))
+                failures.append(CheckFailure(key, f"{key} must be a non-empty string"))
             continue
         if key in OUTPUT_ONLY_KEYS:
             inputs.pop(key, None)

@@ -22,10 +22,11 @@ from typing import Any, Literal
 import pulumi
 
 from pulumi_workplace.assignments import Assignment
+from pulumi_workplace.census import PeopleIndex
 from pulumi_workplace.directory import Directory, InputError
 from pulumi_workplace.directory.errors import format_problems
 from pulumi_workplace.mapping import Mapping as AttributeMapping
-from pulumi_workplace.mapping import ScopingFilter
+from pulumi_workplace.mapping import ScopingFilter, default_mappings
 from pulumi_workplace.operations.change_guard import (
     allowed_updates_from,
     change_guard_from,
@@ -35,8 +36,13 @@ from pulumi_workplace.operations.change_guard import (
 )
 from pulumi_workplace.operations.guard import allowed_from, guard_from
 from pulumi_workplace.operations.shard_guard import shard_change_decision
-from pulumi_workplace.planning import PlannedAccount, ProvisioningPlan, plan_provisioning
-from pulumi_workplace.resources import _run_notices
+from pulumi_workplace.planning import (
+    PlannedAccount,
+    ProvisioningPlan,
+    plan_provisioning,
+    scope_members,
+)
+from pulumi_workplace.resources import _run_notices, _unmanaged
 from pulumi_workplace.resources._program_config import ProgramConfig
 from pulumi_workplace.resources._user_props import flatten
 from pulumi_workplace.resources._user_validation import check_user
@@ -101,6 +107,7 @@ class Provisioning(pulumi.ComponentResource):
         roles_setting: str = "roles",
         shard: ShardSpec | None = None,
         fingerprint: str = "",
+        unmanaged: _unmanaged.UnmanagedAccounts | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pulumi-workplace:index:Provisioning", name, None, opts)
@@ -109,6 +116,8 @@ class Provisioning(pulumi.ComponentResource):
         self._shard = shard or ShardSpec()
         self._invalid: dict[str, list[str]] = {}
         """Person id -> why its mapped values are invalid (with invalid_people="skip")."""
+        self._unmanaged = unmanaged
+        self._people: PeopleIndex | None = None
 
         # One clock for the whole run, so expressions using Now() plan the same both times.
         now = dt.datetime.now(dt.UTC)
@@ -122,7 +131,7 @@ class Provisioning(pulumi.ComponentResource):
                 scope=scope,
                 scoping_filters=scoping_filters,
                 nested_groups=nested_groups,
-                previously_managed=set(previous),
+                previously_managed={k for k in previous if not _unmanaged.is_taken_over(k)},
                 skip_out_of_scope_deletions=skip_out_of_scope_deletions,
                 now=now,
                 assignments_setting=assignments_setting,
@@ -142,6 +151,19 @@ class Provisioning(pulumi.ComponentResource):
             problems = [problem for found in by_person.values() for problem in found]
             raise pulumi.RunError(f"Provisioning {name!r}: " + format_problems(problems))
         self._invalid = by_person
+        if unmanaged is not None and unmanaged.policy != "ignore":
+            # Who an account could belong to: everyone in the directory, by mapped values.
+            members = scope_members(
+                directory,
+                assignments=assignments,
+                roles=roles,
+                scope=scope,
+                scoping_filters=scoping_filters,
+                nested_groups=nested_groups,
+                shard=self._shard,
+            )
+            chosen = default_mappings() if mappings is None else list(mappings)
+            self._people = PeopleIndex(directory, chosen, members, now)
 
         last = _last_run(name)
         result = last.apply(lambda run: self._declare(plan_for(run[0]), run[0], run[1]))
@@ -177,11 +199,19 @@ class Provisioning(pulumi.ComponentResource):
             pulumi.log.warn(f"{self._name}: {warning}", resource=self)
         for note in plan.notes:
             pulumi.log.info(f"{self._name}: {note}", resource=self)
-        self._guard(plan, previous)
+        unmanaged = self._plan_unmanaged(previous)
+        self._guard(plan, previous, len(unmanaged.take_over) if unmanaged else 0)
         # One digest pass per run (about 1 s per 10,000 people), for the guard and the record.
         digests = {a.person_id: _digests(a) for a in plan.creation_order()}
         self._change_guard(plan, previous, digests)
         _announce_deprovisioning(self, plan, previous)
+        if unmanaged is not None and unmanaged.take_over:
+            pulumi.log.warn(
+                f"will DEACTIVATE {len(unmanaged.take_over)} account(s) that match no person in "
+                f"the directory: {_unmanaged.names(unmanaged.take_over)} "
+                "(workplace:unmanagedAccounts: deactivate)",
+                resource=self,
+            )
         _run_notices.stop_if_paused(self)
 
         users: dict[str, User] = {}
@@ -218,6 +248,8 @@ class Provisioning(pulumi.ComponentResource):
                 "resource": name,
                 "values": encode_digests(digests[account.person_id]),
             }
+        if unmanaged is not None:
+            self._declare_taken_over(unmanaged, previous, managed)
         for account in plan.with_action("release"):
             # Stop managing: keep the account as it is. Declared once more with `retain`, so
             # that removing it from the program next run sends nothing to Workplace.
@@ -231,6 +263,45 @@ class Provisioning(pulumi.ComponentResource):
             "managed": managed,
             "digest": _complete_digest(plan.digest, list(users.values())),
         }
+
+    def _plan_unmanaged(self, previous: Mapping[str, _Previous]) -> _unmanaged.UnmanagedPlan | None:
+        """This run's accounts that match no person; the report line in preview and run."""
+        if self._unmanaged is None or self._people is None:
+            return None
+        found = _unmanaged.plan_unmanaged(self._unmanaged, self._people, previous, self._shard)
+        line = _unmanaged.report_line(found, self._unmanaged.policy)
+        if line is not None:
+            pulumi.log.warn(f"{self._name}: {line}", resource=self)
+            _run_notices.record_unmanaged(ProgramConfig(), line)
+        return found
+
+    def _declare_taken_over(
+        self,
+        found: _unmanaged.UnmanagedPlan,
+        previous: Mapping[str, _Previous],
+        managed: dict[str, _Previous],
+    ) -> None:
+        """One `User` per account taken over (now or earlier) that still matches no person."""
+        for account in [*found.still_managed, *found.take_over]:
+            key = _unmanaged.TAKEN_OVER_PREFIX + account.id
+            before = (previous.get(key) or {}).get("resource")
+            name = before or resource_name(self._name, f"unmanaged/{account.label}")
+            User(
+                name,
+                UserArgs(
+                    user_name=account.user_name,
+                    active=False,
+                    account_id=account.id,
+                    # Dropped later (the account matches a person, or is kept): send nothing.
+                    deprovision="retain",
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            managed[key] = {
+                "userName": account.user_name or "",
+                "active": False,
+                "resource": name,
+            }
 
     def _shard_guard(
         self, previous: Mapping[str, _Previous], layout_before: Mapping[str, Any] | None
@@ -273,12 +344,17 @@ class Provisioning(pulumi.ComponentResource):
         )
         _run_notices.record_skipped(ProgramConfig(), reasons)
 
-    def _guard(self, plan: ProvisioningPlan, previous: Mapping[str, _Previous]) -> None:
+    def _guard(
+        self, plan: ProvisioningPlan, previous: Mapping[str, _Previous], taken_over: int = 0
+    ) -> None:
         """Entra's accidental-deletions prevention: too many deprovisions stop the run here,
-        before any `User` is registered, so preview and up fail before anything changes."""
-        planned = len(_newly_deprovisioned(plan, previous))
+        before any `User` is registered, so preview and up fail before anything changes.
+        Accounts that match no person and are deactivated now (`taken_over`) count too."""
+        planned = len(_newly_deprovisioned(plan, previous)) + taken_over
         config = ProgramConfig()
-        decision = guard_from(config).evaluate(planned, len(previous), allowed=allowed_from())
+        decision = guard_from(config).evaluate(
+            planned, len(previous) + taken_over, allowed=allowed_from()
+        )
         if decision.approved:
             pulumi.log.warn(decision.message, resource=self)
         if decision.blocked:

@@ -41,6 +41,9 @@ class UserArgs(UserAttributes):
     manager_user_name: str | None = None
     """The userName of a manager managed by another stack (a shard); its account id is looked
     up when this account is written, instead of `manager_id`."""
+    account_id: str | None = None
+    """Take over exactly this existing account on create (no search, never a POST): how
+    `workplace:unmanagedAccounts: deactivate` deactivates an account that matches no person."""
 
     def to_props(self) -> dict[str, Any]:
         """The engine properties: `attributes` (set values only) and `options`."""
@@ -57,6 +60,8 @@ class UserArgs(UserAttributes):
         }
         if self.manager_user_name:
             options["managerUserName"] = self.manager_user_name
+        if self.account_id:
+            options["accountId"] = self.account_id
         return {ATTRIBUTES: attributes, OPTIONS: options}
 
 
