@@ -26,11 +26,12 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 export PULUMI_PYTHON_CMD := $(VENV)/bin/python
 export PULUMI_WORKPLACE_TOOLS_BIN := $(PULUMI_BIN)
 
-.PHONY: help setup demo test lint typecheck unit test-sdk-floor bench clean
+.PHONY: help setup demo test lint typecheck unit test-sdk-floor bench clean dist wheel-smoke
 help:
 	@echo "make demo   - set up, start the local Workplace emulator, run 'pulumi up' on the root program"
 	@echo "make test   - set up, lint, type check, run all tests (unit + real Pulumi CLI end-to-end)"
 	@echo "make bench  - run the benchmarks in benchmarks/"
+	@echo "make dist   - build the wheel and sdist into dist/ and check them (twine check)"
 
 $(VENV)/.installed: pyproject.toml Makefile
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -75,8 +76,22 @@ typecheck: $(VENV)/.installed
 unit: setup
 	pytest -m "not cli"
 
-test: setup lint typecheck $(FLOOR_VENV)/.installed
-	FLOOR_PYTHON=$(FLOOR_VENV)/bin/python FLOOR_ARGS='$(FLOOR_ARGS)' bash scripts/run-tests.sh
+test: setup lint typecheck dist $(FLOOR_VENV)/.installed
+	FLOOR_PYTHON=$(FLOOR_VENV)/bin/python FLOOR_ARGS='$(FLOOR_ARGS)' \
+	  PULUMI_SDK_VERSION=$(PULUMI_SDK_VERSION) bash scripts/run-tests.sh
+
+# The wheel and the sdist users install, version from git (docs/releasing.md): built as a user's
+# pip would (an isolated build from pyproject.toml; the wheel is built from the sdist, so a file
+# missing from the sdist fails here), then checked by twine.
+dist: $(VENV)/.installed
+	rm -rf dist
+	$(VENV)/bin/python -m build --outdir dist .
+	$(VENV)/bin/twine check --strict dist/*
+
+# The built wheel in a fresh venv outside the tree, and the CLI smoke test on it (part of
+# `make test`, alongside the other tests: scripts/run-tests.sh).
+wheel-smoke: setup dist
+	PULUMI_SDK_VERSION=$(PULUMI_SDK_VERSION) bash scripts/wheel-smoke.sh
 
 # The unit tests and the CLI smoke test on the oldest supported SDK (PULUMI_SDK_FLOOR). Left out:
 # the tests of code that cannot reach the SDK (the import-linter contracts forbid it): the
@@ -95,4 +110,4 @@ bench: setup
 	python benchmarks/run_all.py
 
 clean:
-	rm -rf .pulumi-home .pulumi-state .demo .pytest_cache .mypy_cache .ruff_cache $(FLOOR_VENV)
+	rm -rf .pulumi-home .pulumi-state .demo .pytest_cache .mypy_cache .ruff_cache dist $(FLOOR_VENV)
