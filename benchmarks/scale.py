@@ -430,10 +430,10 @@ class Emulator:
     (`benchmarks/emulator_throughput.py` measures the emulator with persistence).
     """
 
-    def __init__(self, latency_ms: int) -> None:
+    def __init__(self, latency_ms: int, extra: tuple[str, ...] = ()) -> None:
         env = {**os.environ, "WORKPLACE_EMULATOR_TOKEN": TOKEN}
         command = [sys.executable, "-m", "pulumi_workplace.cli", "emulator", "--port", "0"]
-        command += ["--latency-ms", str(latency_ms)]
+        command += ["--latency-ms", str(latency_ms), *extra]
         self.process = subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True
         )

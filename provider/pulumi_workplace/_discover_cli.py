@@ -158,6 +158,25 @@ def take_stack_census(args: argparse.Namespace) -> tuple[Census, WorkplaceSettin
     if settings.directory is None:
         raise CommandError("workplace:directory is not set in this stack's config")
     spec = ShardSpec.from_setting(settings.shard)
+    with futures.ThreadPoolExecutor(max_workers=1) as pool:
+        # The listing waits on the server most of the time: read everything else meanwhile.
+        listing = pool.submit(list_accounts, settings)
+        try:
+            census = _classify(args, folder, settings, spec, listing)
+        except BaseException:
+            listing.cancel()
+            raise
+    return census, settings
+
+
+def _classify(
+    args: argparse.Namespace,
+    folder: Path,
+    settings: WorkplaceSettings,
+    spec: ShardSpec,
+    listing: futures.Future[list[Any]],
+) -> Census:
+    assert settings.directory is not None
     directory = load_directory(settings.directory, folder)
     members = scope_members(
         directory,
@@ -173,11 +192,10 @@ def take_stack_census(args: argparse.Namespace) -> tuple[Census, WorkplaceSettin
     people = PeopleIndex(directory, load_mappings(settings.mappings, settings.profile), members)
     managed = managed_accounts(stack_resources(folder, args.stack))
     others = _other_shards(folder, args, spec)
-    accounts = tenant_accounts(list_accounts(settings))
-    census = take_census(
+    accounts = tenant_accounts(listing.result())
+    return take_census(
         accounts, people, in_scope=members, shard=spec, managed=managed, other_shards=others
     )
-    return census, settings
 
 
 def _flag(value: bool | None) -> str:

@@ -218,3 +218,26 @@ def test_bad_keep_patterns_and_policies_fail_before_any_request(
     refused = project.preview(check=False)
     assert "workplace:unmanagedAccounts must be one of ignore, report, deactivate" in _out(refused)
     assert emulator.stats()["total"] == 0
+
+
+def test_discover_reads_every_shards_stack_for_accounts_managed_elsewhere(
+    workplace_project, emulator, tmp_path
+):
+    from e2e.test_sharding_cli import _departments, _stacks
+
+    first, second = _departments(2)
+    people = [_person(n) | {"department": first if i % 2 else second} for i, n in enumerate("abcd")]
+    path = _write_directory(tmp_path, people)
+    project = workplace_project(ROOT_PROGRAM, stack="s0")
+    stacks = _stacks(project, emulator, path, 2)
+    for stack in stacks:
+        stack.up()
+    report = _classes(stacks[0])
+    by_class = {name: _names(report, name) for name in report["classes"]}
+    assert report["total"] == 4
+    assert len(by_class["managed"]) == 2 and len(by_class["other_shard"]) == 2
+    assert by_class["managed"] | by_class["other_shard"] == {f"{n}@contoso.com" for n in "abcd"}
+    assert {a["shard"] for a in report["classes"]["other_shard"]} == {1}
+    # The other stack sees the same split the other way round.
+    mirrored = _classes(stacks[1])
+    assert _names(mirrored, "managed") == by_class["other_shard"]

@@ -642,8 +642,11 @@ class ScimClient:
             )
         return next(iter(hits.values()), None)
 
-    def iter_users(self, *, page_size: int | None = None) -> Iterator[ScimUser]:
-        """Every user, paged with startIndex/count.
+    def iter_users(
+        self, *, page_size: int | None = None, start_index: int = 1, stop_index: int | None = None
+    ) -> Iterator[ScimUser]:
+        """Every user, paged with startIndex/count (from `start_index`; with `stop_index`, the
+        pages that start before it: one slice of a listing read in parallel).
 
         Advances by the number of resources actually returned; stops on an empty page or when
         startIndex passes totalResults. Users repeated across pages (the list shifted) are
@@ -653,9 +656,11 @@ class ScimClient:
         count = page_size or self._page_size
         if count < 1:
             raise ValueError("page_size must be at least 1")
-        start = 1
+        start = start_index
         seen: set[str] = set()
-        while True:
+        while stop_index is None or start < stop_index:
+            if stop_index is not None:
+                count = min(count, stop_index - start)
             response = self._request("GET", "Users", params={"startIndex": start, "count": count})
             body = self._json_object(response)
             resources = _resources(body)
@@ -685,6 +690,11 @@ class ScimClient:
     def list_users(self, *, page_size: int | None = None) -> list[ScimUser]:
         """Every user, as a list (see `iter_users`)."""
         return list(self.iter_users(page_size=page_size))
+
+    def count_users(self) -> int | None:
+        """The tenant's totalResults (one request for one user), or None when not reported."""
+        response = self._request("GET", "Users", params={"startIndex": 1, "count": 1})
+        return _as_int(self._json_object(response).get("totalResults"))
 
     # -- creating ----------------------------------------------------------------------------
 
