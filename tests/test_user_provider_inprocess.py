@@ -167,3 +167,40 @@ def test_a_manager_in_another_shard_is_looked_up_once_and_pending_until_it_exist
     before = emulator.stats()["total"]
     assert user_provider.diff(created.id, updated.outs, report).changes is False
     assert emulator.stats()["total"] == before
+
+
+def _take_over(user_name: str, account_id: str) -> dict[str, Any]:
+    return {
+        "attributes": {"userName": user_name, "active": False},
+        "options": {
+            "matchOn": ["userName"],
+            "deprovision": "retain",
+            "clear": [],
+            "accountId": account_id,
+        },
+    }
+
+
+def test_a_take_over_deactivates_exactly_its_account_and_never_posts(provider):
+    emulator, user_provider = provider
+    existing = _create(user_provider, 2)
+    emulator.reset_stats()
+    taken = user_provider.create(_take_over("p001@example.com", existing[1]))
+    assert taken.id == existing[1]
+    assert taken.outs["status"]["adopted"] is True
+    stats = emulator.stats()
+    assert stats["by_method_kind"]["POST users"] == 0 and stats["writes"] == 1
+    by_id = {u["id"]: u for u in emulator.users()}
+    assert by_id[existing[1]]["active"] is False and by_id[existing[0]]["active"] is True
+
+
+def test_a_take_over_of_an_account_gone_or_renamed_writes_nothing(provider):
+    emulator, user_provider = provider
+    existing = _create(user_provider, 1)
+    emulator.reset_stats()
+    with pytest.raises(WorkplaceError, match="is no longer in the tenant; nothing was taken over"):
+        user_provider.create(_take_over("gone@example.com", "999999"))
+    with pytest.raises(WorkplaceError, match="is now named 'p000@example.com'"):
+        user_provider.create(_take_over("someone-else@example.com", existing[0]))
+    assert emulator.stats()["writes"] == 0
+    assert len(emulator.users()) == 1

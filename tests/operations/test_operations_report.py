@@ -169,3 +169,20 @@ def test_report_command_on_a_missing_or_damaged_log(
     captured = capsys.readouterr()
     assert "skipped unreadable line(s) 1" in captured.err
     assert "total" in captured.out
+
+
+def test_reports_carry_the_accounts_that_match_no_person_once_per_run(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    for run in ("a", "b"):
+        log = ProvisioningLog(path, stack="prod", run_id=run)
+        line = f"{2 if run == 'a' else 1} account(s) in the tenant match no person ({run})"
+        log.record("unmanaged", person=None, workplace_id=None, status="warning", error=line)
+    summary = summarise(read_log(path))
+    assert summary.unmanaged == [
+        "2 account(s) in the tenant match no person (a)",
+        "1 account(s) in the tenant match no person (b)",
+    ]
+    markdown = render_markdown(summary)
+    assert "### Accounts that match no person in the directory" in markdown
+    assert "- 1 account(s) in the tenant match no person (b)" in markdown
+    assert "match no person (a)" in render_terminal(summary, colour=False)

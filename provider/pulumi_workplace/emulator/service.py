@@ -21,8 +21,11 @@ from scim2_models import (
 from scim2_models.path import CompareOperator, Comparison
 from scim2_server.responses import ScimResponse
 from scim2_server.service import ScimService
+from scim2_server.storage import SearchPage
 
 from pulumi_workplace.attributes import CORE
+
+LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 from pulumi_workplace.emulator.config import EmulatorConfig
 
 
@@ -48,6 +51,47 @@ class WorkplaceService(ScimService):
             base_url, self.get_resource_type_of(resource), resource.id
         )
         published: Resource[Any] = resource.model_copy(deep=True)
+        published.meta = resource.meta.model_copy(update={"location": location})
+        return published
+
+    def search_response(
+        self,
+        base_url: str,
+        resource_types: list[ResourceType],
+        page: SearchPage,
+        search_request: SearchRequest[Any],
+    ) -> ScimResponse:
+        """scim2-server's ListResponse, without validating every dumped user back into a model
+        to dump it again (two thirds of a listing's time): the same body, built as a dict.
+
+        Cursor-paged searches keep scim2-server's path (their cursors are sealed there).
+        tests/emulator/test_emulator_listing.py checks both give the same body.
+        """
+        if search_request.cursor is not None or page.total is None:
+            return super().search_response(base_url, resource_types, page, search_request)
+        resources = [
+            self._published(base_url, resource).model_dump(
+                scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=search_request
+            )
+            for resource in page.resources
+        ]
+        body: dict[str, Any] = {"schemas": [LIST_RESPONSE], "totalResults": page.total}
+        if search_request.start_index is not None:
+            body["startIndex"] = search_request.start_index
+        body["itemsPerPage"] = len(resources)
+        body["Resources"] = resources
+        return ScimResponse(HTTPStatus.OK, body)
+
+    def _published(self, base_url: str, resource: Resource[Any]) -> Resource[Any]:
+        """`publish` for a resource dumped at once: a shallow copy with its own meta (nothing
+        nested is changed before the dump)."""
+        if self._profile.references:
+            return self.publish(base_url, resource)
+        assert resource.meta is not None and resource.id is not None
+        location = self.resource_location(
+            base_url, self.get_resource_type_of(resource), resource.id
+        )
+        published: Resource[Any] = resource.model_copy()
         published.meta = resource.meta.model_copy(update={"location": location})
         return published
 
