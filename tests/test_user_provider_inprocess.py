@@ -200,7 +200,7 @@ def test_a_take_over_of_an_account_gone_or_renamed_writes_nothing(provider):
     emulator.reset_stats()
     with pytest.raises(WorkplaceError, match="is no longer in the tenant; nothing was taken over"):
         user_provider.create(_take_over("gone@example.com", "999999"))
-    with pytest.raises(WorkplaceError, match="is now named 'p000@example.com'"):
+    with pytest.raises(WorkplaceError, match=r"is now named 'p000@example\.com'"):
         user_provider.create(_take_over("someone-else@example.com", existing[0]))
     assert emulator.stats()["writes"] == 0
     assert len(emulator.users()) == 1

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from emulator_helpers import ACCOUNT, AUTH, ENTERPRISE, create_user
 from scim2_server.service import ScimService
 
-from emulator_helpers import ACCOUNT, AUTH, ENTERPRISE, create_user
 from pulumi_workplace.emulator.service import WorkplaceService
 
 QUERIES = [

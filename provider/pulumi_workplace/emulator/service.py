@@ -24,9 +24,9 @@ from scim2_server.service import ScimService
 from scim2_server.storage import SearchPage
 
 from pulumi_workplace.attributes import CORE
+from pulumi_workplace.emulator.config import EmulatorConfig
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-from pulumi_workplace.emulator.config import EmulatorConfig
 
 
 class WorkplaceService(ScimService):
