@@ -24,8 +24,8 @@ def _tenant(path, count: int) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize(("count", "requests"), [(250, 1 + 3), (2_345, 1 + 24)])
-def test_every_account_once_in_at_most_n_over_100_plus_3_requests(
+@pytest.mark.parametrize(("count", "requests"), [(0, 1), (100, 1), (250, 3), (2_345, 24)])
+def test_every_account_once_in_one_request_per_page(
     make_emulator, tmp_path, count, requests
 ):
     server = make_emulator(data_file=_tenant(tmp_path / "tenant.jsonl", count))

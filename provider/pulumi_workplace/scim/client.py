@@ -691,10 +691,13 @@ class ScimClient:
         """Every user, as a list (see `iter_users`)."""
         return list(self.iter_users(page_size=page_size))
 
-    def count_users(self) -> int | None:
-        """The tenant's totalResults (one request for one user), or None when not reported."""
-        response = self._request("GET", "Users", params={"startIndex": 1, "count": 1})
-        return _as_int(self._json_object(response).get("totalResults"))
+    def first_page(self, *, page_size: int | None = None) -> tuple[list[ScimUser], int | None]:
+        """The first page of users and the totalResults the server reported (None if absent)."""
+        count = page_size or self._page_size
+        response = self._request("GET", "Users", params={"startIndex": 1, "count": count})
+        body = self._json_object(response)
+        users = [self._user_from_wire(item, response) for item in _resources(body)]
+        return users, _as_int(body.get("totalResults"))
 
     # -- creating ----------------------------------------------------------------------------
 
