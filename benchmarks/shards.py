@@ -272,6 +272,7 @@ def run(args: argparse.Namespace, save: Any = lambda report: None) -> dict[str, 
         started = time.monotonic()
         first = bench.jobs(everything, "up", "--yes", "--skip-preview")
         listed, listing_s = bench.changed()
+        listed = [index for index in listed if index in everything]
         fill = bench.jobs(listed, "up", "--yes", "--skip-preview") if listed else []
         accounts = bench.accounts()
         report["provision"] = {
