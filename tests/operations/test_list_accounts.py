@@ -25,9 +25,7 @@ def _tenant(path, count: int) -> str:
 
 
 @pytest.mark.parametrize(("count", "requests"), [(0, 1), (100, 1), (250, 3), (2_345, 24)])
-def test_every_account_once_in_one_request_per_page(
-    make_emulator, tmp_path, count, requests
-):
+def test_every_account_once_in_one_request_per_page(make_emulator, tmp_path, count, requests):
     server = make_emulator(data_file=_tenant(tmp_path / "tenant.jsonl", count))
     settings = load_settings(
         {"workplace:tenantUrl": server.url, "workplace:token": TOKEN, "workplace:pageSize": 10},
