@@ -30,7 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from pulumi_workplace._shards_cli import stack_pattern
-from pulumi_workplace._stack_cli import CommandError, secret_setting, stack_config, stack_resources
+from pulumi_workplace._stack_cli import (
+    CommandError,
+    scope_inputs,
+    secret_setting,
+    stack_config,
+    stack_resources,
+)
 from pulumi_workplace.census import (
     CLASS_TITLES,
     CLASSES,
@@ -178,17 +184,7 @@ def _classify(
 ) -> Census:
     assert settings.directory is not None
     directory = load_directory(settings.directory, folder)
-    members = scope_members(
-        directory,
-        assignments=settings.assignments,
-        roles=settings.roles,
-        scope=settings.scope,
-        scoping_filters=settings.scoping_filters,
-        nested_groups=settings.nested_groups,
-        shard=spec,
-        assignments_setting="workplace:assignments",
-        roles_setting="workplace:roles",
-    )
+    members = scope_members(directory, shard=spec, **scope_inputs(settings))
     people = PeopleIndex(directory, load_mappings(settings.mappings, settings.profile), members)
     managed = managed_accounts(stack_resources(folder, args.stack))
     others = _other_shards(folder, args, spec)

@@ -27,7 +27,7 @@ from concurrent import futures
 from pathlib import Path
 from typing import Any
 
-from pulumi_workplace._stack_cli import CommandError, stack_config, stack_outputs
+from pulumi_workplace._stack_cli import CommandError, scope_inputs, stack_config, stack_outputs
 from pulumi_workplace.directory import InputError
 from pulumi_workplace.planning import ShardOverview, shard_overview
 from pulumi_workplace.program import load_directory
@@ -106,15 +106,9 @@ def _overview(folder: Path, settings: WorkplaceSettings, spec: ShardSpec) -> Sha
     directory = load_directory(settings.directory, folder)
     return shard_overview(
         directory,
-        assignments=settings.assignments,
-        roles=settings.roles,
-        scope=settings.scope,
-        scoping_filters=settings.scoping_filters,
-        nested_groups=settings.nested_groups,
         shard=spec,
         fingerprint=desired_state_fingerprint(settings),
-        assignments_setting="workplace:assignments",
-        roles_setting="workplace:roles",
+        **scope_inputs(settings),
     )
 
 

@@ -6,7 +6,10 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pulumi_workplace.settings import WorkplaceSettings
 
 
 class CommandError(Exception):
@@ -73,3 +76,17 @@ def stack_resources(folder: Path, stack: str) -> list[dict[str, Any]] | None:
     deployment = exported.get("deployment") or {}
     resources: list[dict[str, Any]] = deployment.get("resources") or []
     return resources
+
+
+def scope_inputs(settings: WorkplaceSettings) -> dict[str, Any]:
+    """Who is in scope, as the root program reads it from the settings: the keyword arguments
+    of `planning.scope_members` and `planning.shard_overview`, messages naming the settings."""
+    return {
+        "assignments": settings.assignments,
+        "roles": settings.roles,
+        "scope": settings.scope,
+        "scoping_filters": settings.scoping_filters,
+        "nested_groups": settings.nested_groups,
+        "assignments_setting": "workplace:assignments",
+        "roles_setting": "workplace:roles",
+    }

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from e2e.test_provisioning_cli import ROOT_PROGRAM
+from e2e.test_sharding_cli import _by_name, _out
 from pulumi_harness import E2E_TOKEN, PulumiProject
 
 pytestmark = pytest.mark.cli
@@ -79,14 +80,6 @@ def _classes(project: PulumiProject) -> dict:
 
 def _names(report: dict, account_class: str) -> set[str]:
     return {a["userName"] for a in report["classes"][account_class]}
-
-
-def _by_name(emulator) -> dict[str, dict]:
-    return {u["userName"]: u for u in emulator.users()}
-
-
-def _out(result) -> str:
-    return result.stdout + result.stderr
 
 
 def test_discover_puts_every_account_in_one_class_and_each_policy_does_what_it_says(
